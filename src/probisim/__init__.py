@@ -1,0 +1,1 @@
+"""probisim: agent-based simulation of probiotic trials."""
