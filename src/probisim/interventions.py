@@ -1,0 +1,229 @@
+"""Interventions as schedules: what each one changes on a given day.
+
+An intervention is active on days ``start_day <= day < end_day`` (day 0 is the
+first day after burn-in). Each one writes into the day's driver arrays of the
+participants it applies to: diet and stress drivers (``DRV``), immigration of
+live cells (``IMM``, cells/g/day) and antibiotic kill rates (``KILL``, 1/day).
+Products taken by mouth (capsules, sachets) and stress-management sessions are
+subject to daily adherence, decided per participant and day from the
+counter-based ``adherence`` stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Union
+
+import numpy as np
+
+from . import kernels as K
+from .config import ConfigError, param
+from .model import CompiledModel
+
+__all__ = ["Probiotic", "Placebo", "Prebiotic", "Diet", "Stressor", "StressManagement", "Antibiotic",
+           "Intervention", "INTERVENTION_KINDS", "DayContext"]
+
+
+@dataclass
+class DayContext:
+    """Everything an intervention may read or write for one day and one group."""
+
+    day: int
+    model: CompiledModel
+    DRV: np.ndarray  # (m, N_DRIVERS) rows of this group
+    IMM: np.ndarray  # (m, S)
+    KILL: np.ndarray  # (m, S)
+    took: np.ndarray  # (m,) bool: took an oral product / attended today (adherence)
+    on_study: np.ndarray  # (m,) bool: still taking part (not dropped out)
+
+
+def _check_window(obj):
+    if obj.end_day <= obj.start_day:
+        raise ConfigError(path="end_day", value=obj.end_day, expected=f"a day after start_day ({obj.start_day})")
+
+
+@dataclass(frozen=True)
+class _Window:
+    start_day: int = param(0, bounds=(-100000, 100000), integer=True, unit="day", doc="first day (inclusive)")
+    end_day: int = param(42, bounds=(-100000, 100000), integer=True, unit="day", doc="last day (exclusive)")
+
+    def active(self, day: int) -> bool:
+        return self.start_day <= day < self.end_day
+
+
+@dataclass(frozen=True)
+class Probiotic(_Window):
+    """A probiotic product: one or more strains at CFU/day, taken daily."""
+
+    kind: ClassVar[str] = "probiotic"
+    oral: ClassVar[bool] = True
+    strains: dict[str, float] = param(default_factory=dict, unit="CFU/day",
+                                      bounds=(0.0, 1e13),
+                                      source="typical doses 3e9 (Messaoudi 2011) to 1e10 CFU/day (Pinto-Sanchez 2017)",
+                                      doc="strain name -> dose")
+    blinded: bool = param(True, doc="participants do not know their arm (expectancy applies)")
+
+    def __post_init__(self):
+        _check_window(self)
+        if not self.strains:
+            raise ConfigError(path="strains", value={}, expected="at least one strain with its CFU/day")
+
+    def strains_used(self) -> tuple[str, ...]:
+        return tuple(self.strains)
+
+    def apply(self, ctx: DayContext) -> None:
+        m = ctx.model
+        delta = m.config.micro.transit_washout_per_day
+        stool = m.config.micro.stool_g_per_day
+        took = ctx.took.astype(float)
+        for name, cfu in self.strains.items():
+            i = m.index(name)
+            # steady fecal load of a non-growing strain = dose * survival / stool mass
+            ctx.IMM[:, i] += took * (delta * cfu * m.survival[i] / stool)
+        if self.blinded:
+            ctx.DRV[:, K.D_PRODUCT] = np.maximum(ctx.DRV[:, K.D_PRODUCT], ctx.on_study)
+
+
+@dataclass(frozen=True)
+class Placebo(_Window):
+    """An identical-looking product without live strains; carries expectancy."""
+
+    kind: ClassVar[str] = "placebo"
+    oral: ClassVar[bool] = True
+
+    def __post_init__(self):
+        _check_window(self)
+
+    def strains_used(self) -> tuple[str, ...]:
+        return ()
+
+    def apply(self, ctx: DayContext) -> None:
+        ctx.DRV[:, K.D_PRODUCT] = np.maximum(ctx.DRV[:, K.D_PRODUCT], ctx.on_study)
+
+
+@dataclass(frozen=True)
+class Prebiotic(_Window):
+    """Inulin, FOS or GOS in g/day."""
+
+    kind: ClassVar[str] = "prebiotic"
+    oral: ClassVar[bool] = True
+    type: str = param("inulin", choices=("inulin", "fos", "gos"), doc="prebiotic type")
+    grams_per_day: float = param(8.0, unit="g/day", bounds=(0.0, 100.0),
+                                 source="5-8 g/day bifidogenic: Kolida 2007; Ramnani 2015; So 2018",
+                                 doc="daily dose")
+    blinded: bool = param(True, doc="given as a blinded product (expectancy applies)")
+
+    def __post_init__(self):
+        _check_window(self)
+
+    def strains_used(self) -> tuple[str, ...]:
+        return ()
+
+    def apply(self, ctx: DayContext) -> None:
+        col = {"inulin": K.D_INULIN, "fos": K.D_FOS, "gos": K.D_GOS}[self.type]
+        ctx.DRV[:, col] += ctx.took * self.grams_per_day
+        if self.blinded:
+            ctx.DRV[:, K.D_PRODUCT] = np.maximum(ctx.DRV[:, K.D_PRODUCT], ctx.on_study)
+
+
+@dataclass(frozen=True)
+class Diet(_Window):
+    """A diet shift: fibre, fermented foods, added sugar (set to, or add to, habitual)."""
+
+    kind: ClassVar[str] = "diet"
+    oral: ClassVar[bool] = False
+    mode: str = param("add", choices=("add", "set"), doc="add to habitual intake, or set it")
+    fibre_g_per_day: float | None = param(None, unit="g/day", bounds=(-100.0, 200.0),
+                                          source="high-fibre arm ~45 g/day: Wastyk 2021", doc="fibre")
+    fermented_servings_per_day: float | None = param(None, unit="servings/day", bounds=(-10.0, 10.0),
+                                                     source="Wastyk 2021: up to ~6 servings/day",
+                                                     doc="fermented foods")
+    sugar_g_per_day: float | None = param(None, unit="g/day", bounds=(-300.0, 500.0), doc="added sugar")
+
+    def __post_init__(self):
+        _check_window(self)
+
+    def strains_used(self) -> tuple[str, ...]:
+        return ()
+
+    def apply(self, ctx: DayContext) -> None:
+        for val, col in ((self.fibre_g_per_day, K.D_FIBRE), (self.fermented_servings_per_day, K.D_FERM),
+                         (self.sugar_g_per_day, K.D_SUGAR)):
+            if val is None:
+                continue
+            if self.mode == "set":
+                ctx.DRV[:, col] = val
+            else:
+                ctx.DRV[:, col] = np.maximum(ctx.DRV[:, col] + val, 0.0)
+
+
+@dataclass(frozen=True)
+class Stressor(_Window):
+    """A stressor: acute (e.g. an exam week) or chronic load, added to background load."""
+
+    kind: ClassVar[str] = "stressor"
+    oral: ClassVar[bool] = False
+    type: str = param("acute", choices=("acute", "chronic"),
+                      doc="acute: constant load over the window; chronic: load on 5 of every 7 days")
+    load: float = param(1.0, unit="load units", bounds=(0.0, 10.0),
+                        source="Bailey & Coe 1999; Knowles 2008 (exam stress)",
+                        doc="stressor load (1 = a hard exam week)")
+
+    def __post_init__(self):
+        _check_window(self)
+
+    def strains_used(self) -> tuple[str, ...]:
+        return ()
+
+    def apply(self, ctx: DayContext) -> None:
+        if self.type == "chronic" and (ctx.day - self.start_day) % 7 >= 5:
+            return
+        ctx.DRV[:, K.D_LOAD] += self.load
+
+
+@dataclass(frozen=True)
+class StressManagement(_Window):
+    """Mindfulness, meditation or exercise: lowers reactivity, raises vagal tone."""
+
+    kind: ClassVar[str] = "stress_management"
+    oral: ClassVar[bool] = True  # subject to adherence (attending sessions)
+    intensity: float = param(1.0, unit="fraction", bounds=(0.0, 1.0), doc="share of a full programme")
+
+    def __post_init__(self):
+        _check_window(self)
+
+    def strains_used(self) -> tuple[str, ...]:
+        return ()
+
+    def apply(self, ctx: DayContext) -> None:
+        ctx.DRV[:, K.D_MANAGE] = np.maximum(ctx.DRV[:, K.D_MANAGE], self.intensity * ctx.took)
+
+
+@dataclass(frozen=True)
+class Antibiotic(_Window):
+    """An antibiotic course: a kill rate scaled per taxon by its sensitivity."""
+
+    kind: ClassVar[str] = "antibiotic"
+    oral: ClassVar[bool] = True
+    kill_per_day: float = param(2.0, unit="1/day", bounds=(0.0, 50.0),
+                                source="Dethlefsen & Relman 2011: ciprofloxacin drops diversity within days",
+                                doc="kill rate for a taxon of sensitivity 1")
+    sensitivity: dict[str, float] = param(default_factory=dict, bounds=(0.0, 5.0),
+                                          doc="per-taxon sensitivity overrides (taxon -> multiplier)")
+
+    def __post_init__(self):
+        _check_window(self)
+
+    def strains_used(self) -> tuple[str, ...]:
+        return ()
+
+    def apply(self, ctx: DayContext) -> None:
+        sens = ctx.model.antibiotic_sensitivity.copy()
+        for name, v in self.sensitivity.items():
+            sens[ctx.model.index(name)] = v
+        ctx.KILL += ctx.took[:, None] * (self.kill_per_day * sens)[None, :]
+
+
+Intervention = Union[Probiotic, Placebo, Prebiotic, Diet, Stressor, StressManagement, Antibiotic]
+INTERVENTION_KINDS = {c.kind: c for c in (Probiotic, Placebo, Prebiotic, Diet, Stressor, StressManagement,
+                                          Antibiotic)}

@@ -1,0 +1,299 @@
+"""The population generator: traits with their correlations, then per-person
+microbiome niches and interaction variation.
+
+Traits are drawn through a Gaussian copula: correlated standard normals (from
+the counter-based ``traits`` stream, keyed by participant id, so a person's
+traits do not depend on who else is generated) mapped through each trait's
+marginal distribution. Nothing here labels anyone as depressed or dysbiotic:
+those states emerge from diet, susceptibility and stress through the kernel
+during burn-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from scipy import stats
+
+from . import kernels as K
+from . import rng
+from .config import ConfigError, param
+from .model import CompiledModel
+
+__all__ = ["TraitDist", "PopulationConfig", "Population", "generate", "PRESETS", "TRAITS"]
+
+
+@dataclass(frozen=True)
+class TraitDist:
+    """Marginal distribution of one trait (mean and SD on the natural scale)."""
+
+    dist: str = param("normal", choices=("normal", "lognormal", "beta", "gamma", "fixed"),
+                      doc="marginal family; beta is on [0, 1]")
+    mean: float = param(0.0, doc="mean on the natural scale")
+    sd: float = param(1.0, bounds=(0.0, None), doc="standard deviation on the natural scale")
+    low: float | None = param(None, doc="lower clip (optional)")
+    high: float | None = param(None, doc="upper clip (optional)")
+
+    def __post_init__(self):
+        if self.dist in ("lognormal", "gamma") and self.mean <= 0:
+            raise ConfigError(path="mean", value=self.mean, expected=f"a positive mean for a {self.dist} trait")
+        if self.dist == "beta":
+            if not 0 < self.mean < 1:
+                raise ConfigError(path="mean", value=self.mean, expected="a mean inside (0, 1) for a beta trait")
+            if self.sd ** 2 >= self.mean * (1 - self.mean):
+                raise ConfigError(path="sd", value=self.sd,
+                                  expected=f"sd below sqrt(mean(1-mean)) = {np.sqrt(self.mean * (1 - self.mean)):.3g}")
+
+    def transform(self, z: np.ndarray) -> np.ndarray:
+        """Map standard normal scores to this marginal."""
+        m, s = self.mean, self.sd
+        if self.dist == "fixed" or s == 0:
+            x = np.full_like(z, m)
+        elif self.dist == "normal":
+            x = m + s * z
+        elif self.dist == "lognormal":
+            s2 = np.log1p((s / m) ** 2)
+            x = np.exp(np.log(m) - 0.5 * s2 + np.sqrt(s2) * z)
+        elif self.dist == "gamma":
+            k = (m / s) ** 2
+            x = stats.gamma.ppf(stats.norm.cdf(z), k, scale=s * s / m)
+        else:  # beta
+            nu = m * (1 - m) / s ** 2 - 1
+            x = stats.beta.ppf(stats.norm.cdf(z), m * nu, (1 - m) * nu)
+        if self.low is not None or self.high is not None:
+            x = np.clip(x, self.low if self.low is not None else -np.inf,
+                        self.high if self.high is not None else np.inf)
+        return x
+
+
+def _T(dist, mean, sd, low=None, high=None) -> TraitDist:
+    return TraitDist(dist=dist, mean=mean, sd=sd, low=low, high=high)
+
+
+@dataclass(frozen=True)
+class Traits:
+    """Trait distributions of a source population (defaults: community adults)."""
+
+    fibre_g_per_day: TraitDist = param(default_factory=lambda: _T("lognormal", 18.0, 6.0, 3.0, 80.0),
+                                       source="US adults ~15-17 g/day (NHANES); model brief 15-25",
+                                       doc="habitual dietary fibre, g/day")
+    sugar_g_per_day: TraitDist = param(default_factory=lambda: _T("lognormal", 65.0, 30.0, 5.0, 300.0),
+                                       source="NHANES added sugars ~60-80 g/day", doc="habitual added sugar, g/day")
+    fermented_servings_per_day: TraitDist = param(default_factory=lambda: _T("gamma", 0.5, 0.6, 0.0, 6.0),
+                                                  source="Wastyk 2021 (Cell 184:4137): 0-6 servings",
+                                                  doc="habitual fermented-food servings/day")
+    background_stress_load: TraitDist = param(default_factory=lambda: _T("gamma", 0.3, 0.25, 0.0, 3.0),
+                                              doc="chronic everyday stressor load (unitless; 1 = a hard exam week)")
+    vagal_tone: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.25),
+                                  source="HRV-indexed vagal tone varies ~25-40% between adults",
+                                  doc="vagal tone multiplier (1 = reference)")
+    inflammatory_susceptibility: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.3),
+                                                   doc="gain of the innate response to LPS and stress")
+    stress_reactivity: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.3),
+                                         doc="HPA and appraisal gain on stressors")
+    expectancy: TraitDist = param(default_factory=lambda: _T("normal", 0.5, 0.3, 0.0, 2.0),
+                                  source="Rutherford 2012; Weimer 2015 (placebo responsiveness varies)",
+                                  doc="placebo responsiveness (latent relief per day, scaled)")
+    stress_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.3, 0.85),
+                                       doc="personal set-point of latent perceived stress")
+    anxiety_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.9),
+                                        doc="personal set-point of latent anxiety")
+    depression_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.85),
+                                           doc="personal set-point of latent depression")
+    il6_baseline_pg_ml: TraitDist = param(default_factory=lambda: _T("lognormal", 1.5, 0.8, 0.1, 50.0),
+                                          source="Haapakoski 2015: healthy controls ~1-2 pg/mL",
+                                          doc="IL-6 from non-gut sources (adiposity, age)")
+    crp_baseline_mg_l: TraitDist = param(default_factory=lambda: _T("lognormal", 1.8, 2.0, 0.05, 60.0),
+                                         source="Osimo 2019; population hs-CRP median ~1-1.5 mg/L, log-normal",
+                                         doc="CRP at the person's own baseline IL-6")
+    cortisol_baseline_nmol_l: TraitDist = param(default_factory=lambda: _T("lognormal", 350.0, 90.0, 50.0, 1500.0),
+                                                doc="morning serum cortisol without stressors")
+    kyn_trp_baseline: TraitDist = param(default_factory=lambda: _T("lognormal", 28.0, 6.0, 5.0, 200.0),
+                                        source="plasma Kyn ~1.7 uM / Trp ~60 uM; Kazemi 2019",
+                                        doc="kynurenine/tryptophan ratio, umol/mmol, at baseline IL-6")
+    colonization_resistance: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.4),
+                                               source="Zmora 2018 (Cell 174:1388)",
+                                               doc="person-specific resistance to incoming strains")
+    adherence_propensity: TraitDist = param(default_factory=lambda: _T("beta", 0.9, 0.08),
+                                            source="capsule counts ~85-95% in probiotic trials",
+                                            doc="daily probability of taking the study product")
+    dropout_propensity: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.6),
+                                          doc="multiplier of the dropout hazard")
+
+
+TRAITS = tuple(f.name for f in fields(Traits))
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Correlation of two traits' normal scores (Gaussian copula)."""
+
+    a: str = param(doc="first trait")
+    b: str = param(doc="second trait")
+    rho: float = param(0.0, bounds=(-0.95, 0.95), doc="correlation of normal scores")
+
+    def __post_init__(self):
+        for k in ("a", "b"):
+            v = getattr(self, k)
+            if v not in TRAITS:
+                from difflib import get_close_matches
+
+                close = get_close_matches(v, TRAITS, n=1)
+                raise ConfigError(path=k, value=v, expected="a trait name", suggestion=close[0] if close else None)
+
+
+def _C(a, b, rho) -> Correlation:
+    return Correlation(a=a, b=b, rho=rho)
+
+
+DEFAULT_CORRELATIONS = (
+    _C("fibre_g_per_day", "sugar_g_per_day", -0.3),
+    _C("fibre_g_per_day", "fermented_servings_per_day", 0.3),
+    _C("stress_reactivity", "stress_setpoint", 0.3),
+    _C("stress_setpoint", "anxiety_setpoint", 0.5),
+    _C("anxiety_setpoint", "depression_setpoint", 0.5),
+    _C("stress_setpoint", "depression_setpoint", 0.4),
+    _C("il6_baseline_pg_ml", "crp_baseline_mg_l", 0.4),
+    _C("inflammatory_susceptibility", "il6_baseline_pg_ml", 0.2),
+    _C("adherence_propensity", "dropout_propensity", -0.3),
+)
+
+
+@dataclass(frozen=True)
+class PopulationConfig:
+    """A source population: its traits and the burn-in to quasi-steady state."""
+
+    preset: str = param("community", choices=("community", "stressed_adults", "depressed_outpatients"),
+                        doc="named trait distributions; fields under 'traits' override it")
+    traits: Traits = param(default_factory=Traits, doc="trait marginals")
+    correlations: tuple[Correlation, ...] = param(default_factory=lambda: DEFAULT_CORRELATIONS,
+                                                  doc="correlations of traits' normal scores")
+    burn_in_days: int = param(60, bounds=(0, 3650), integer=True, unit="day",
+                              doc="days simulated before day 0 so everyone starts at their own quasi-steady state")
+    niche_sd_shrink: float = param(0.85, bounds=(0.0, 2.0),
+                                   doc="share of a taxon's between-person SD given to its niche size (diet adds the rest)")
+
+
+#: Presets: partial trait tables merged under the user's own ``population.traits``.
+PRESETS: dict[str, dict] = {
+    "community": {},
+    "stressed_adults": {
+        "background_stress_load": {"dist": "gamma", "mean": 1.0, "sd": 0.45, "low": 0.0, "high": 4.0},
+        "stress_reactivity": {"dist": "lognormal", "mean": 1.2, "sd": 0.3},
+        "stress_setpoint": {"dist": "normal", "mean": 0.3, "sd": 0.8},
+        "anxiety_setpoint": {"dist": "normal", "mean": 0.2, "sd": 0.85},
+        "sugar_g_per_day": {"dist": "lognormal", "mean": 75.0, "sd": 30.0, "low": 5.0, "high": 300.0},
+    },
+    "depressed_outpatients": {
+        "depression_setpoint": {"dist": "normal", "mean": 1.2, "sd": 0.8},
+        "anxiety_setpoint": {"dist": "normal", "mean": 0.6, "sd": 0.9},
+        "stress_setpoint": {"dist": "normal", "mean": 0.5, "sd": 0.85},
+        "background_stress_load": {"dist": "gamma", "mean": 0.6, "sd": 0.4, "low": 0.0, "high": 4.0},
+        "inflammatory_susceptibility": {"dist": "lognormal", "mean": 1.3, "sd": 0.35},
+        "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
+        "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
+        "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 1.9, "sd": 1.1, "low": 0.1, "high": 50.0},
+        "expectancy": {"dist": "normal", "mean": 0.9, "sd": 0.45, "low": 0.0, "high": 3.0},
+    },
+}
+
+
+@dataclass
+class Population:
+    """Struct-of-arrays state and traits of n participants."""
+
+    pids: np.ndarray  # (n,) uint32 stable ids
+    replicate: np.ndarray  # (n,) int64 replicate trial index
+    traits: dict[str, np.ndarray]
+    T: np.ndarray  # (n, N_TRAITS) kernel traits
+    KAPPA: np.ndarray
+    CSENS: np.ndarray
+    CPRESS: np.ndarray
+    N: np.ndarray  # (n, S)
+    H: np.ndarray  # (n, N_HOST)
+    M: np.ndarray  # (n, 3)
+
+    @property
+    def n(self) -> int:
+        return self.pids.size
+
+    def subset(self, idx) -> "Population":
+        """A copy holding only the participants at ``idx``."""
+        return Population(pids=self.pids[idx].copy(), replicate=self.replicate[idx].copy(),
+                          traits={k: v[idx].copy() for k, v in self.traits.items()}, T=self.T[idx].copy(),
+                          KAPPA=self.KAPPA[idx].copy(), CSENS=self.CSENS[idx].copy(),
+                          CPRESS=self.CPRESS[idx].copy(), N=self.N[idx].copy(), H=self.H[idx].copy(),
+                          M=self.M[idx].copy())
+
+
+def _corr_matrix(cors: tuple[Correlation, ...]) -> np.ndarray:
+    C = np.eye(len(TRAITS))
+    for c in cors:
+        i, j = TRAITS.index(c.a), TRAITS.index(c.b)
+        C[i, j] = C[j, i] = c.rho
+    try:
+        return np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:
+        raise ConfigError(path="population.correlations", value=[(c.a, c.b, c.rho) for c in cors],
+                          expected="correlations forming a positive-definite matrix") from None
+
+
+# draw sites in the traits stream
+_SITE_TRAITS, _SITE_KAPPA, _SITE_CSENS, _SITE_CPRESS = 0, 1, 2, 3
+
+
+def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, replicate: np.ndarray,
+             seed: int) -> Population:
+    """Draw traits and initial state for participants ``pids`` (before burn-in)."""
+    pids = np.asarray(pids, dtype=np.uint32)
+    replicate = np.asarray(replicate, dtype=np.int64)
+    n, S = pids.size, model.n_taxa
+    keys = rng.participant_keys(seed, replicate, "traits")
+    z = rng.normals(keys, pids, 0, _SITE_TRAITS, len(TRAITS)) @ _corr_matrix(cfg.correlations).T
+    traits = {name: getattr(cfg.traits, name).transform(z[:, k]) for k, name in enumerate(TRAITS)}
+    if model.config.vagotomy:
+        traits["vagal_tone"] = np.zeros(n)
+    T = np.empty((n, K.N_TRAITS))
+    T[:, K.T_TONE] = traits["vagal_tone"]
+    T[:, K.T_SUSC] = traits["inflammatory_susceptibility"]
+    T[:, K.T_REACT] = traits["stress_reactivity"]
+    T[:, K.T_EXPECT] = traits["expectancy"]
+    T[:, K.T_PSET] = traits["stress_setpoint"]
+    T[:, K.T_ASET] = traits["anxiety_setpoint"]
+    T[:, K.T_DSET] = traits["depression_setpoint"]
+    T[:, K.T_IL6] = traits["il6_baseline_pg_ml"]
+    T[:, K.T_CRP] = traits["crp_baseline_mg_l"]
+    T[:, K.T_CORT] = traits["cortisol_baseline_nmol_l"]
+    T[:, K.T_KT] = traits["kyn_trp_baseline"]
+
+    isd = model.config.micro.interaction_sd
+    zk = rng.normals(keys, pids, 0, _SITE_KAPPA, S)
+    zc = rng.normals(keys, pids, 0, _SITE_CSENS, S)
+    zp = rng.normals(keys, pids, 0, _SITE_CPRESS, S)
+    res = ~model.is_strain
+    KAPPA = np.ones((n, S))
+    KAPPA[:, res] = model.kappa_ref[res] * 10.0 ** (cfg.niche_sd_shrink * model.baseline_sd_log10[res] * zk[:, res])
+    CSENS = np.exp(isd * zc)
+    CSENS[:, model.is_strain] *= traits["colonization_resistance"][:, None]
+    CPRESS = np.exp(isd * zp)
+
+    N = np.zeros((n, S))
+    N[:, res] = model.TP[res, K.TP_KREF] * KAPPA[:, res] / model.kappa_ref[res]
+    H = np.empty((n, K.N_HOST))
+    prm = model.config
+    H[:, K.H_BUT] = 1.0
+    H[:, K.H_BAR] = prm.host.barrier_reference
+    H[:, K.H_IL6] = T[:, K.T_IL6]
+    H[:, K.H_CRP] = T[:, K.T_CRP]
+    H[:, K.H_KT] = T[:, K.T_KT]
+    H[:, K.H_SERO] = 1.0
+    H[:, K.H_GABA] = 1.0
+    H[:, K.H_VAG] = T[:, K.T_TONE]
+    H[:, K.H_CORT] = T[:, K.T_CORT]
+    H[:, K.H_LPS] = 1.0
+    H[:, K.H_EXP] = 0.0
+    H[:, K.H_CON] = 0.0
+    M = np.column_stack([T[:, K.T_PSET], T[:, K.T_ASET], T[:, K.T_DSET]])
+    return Population(pids=pids, replicate=replicate, traits=traits, T=T, KAPPA=KAPPA, CSENS=CSENS,
+                      CPRESS=CPRESS, N=N, H=H, M=M)

@@ -1,0 +1,278 @@
+"""Running the model: the engine that steps a population day by day, and the
+one-call simulation API.
+
+>>> import probisim
+>>> res = probisim.simulate(probisim.SimConfig(n=200, days=28))
+>>> res.abundance.sel(taxon="Bifidobacterium").values.shape
+(200, 29)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import kernels as K
+from . import rng
+from .config import ConfigError, from_dict, load_raw, param, to_dict
+from .interventions import DayContext, Intervention
+from .model import CompiledModel, ModelConfig, compile_model
+from .population import PRESETS, Population, PopulationConfig, generate
+from .results import NamedArray
+
+__all__ = ["Engine", "SimConfig", "SimResult", "SimulationError", "simulate", "load_sim_config",
+           "resolve_defaults", "DAY_OFFSET", "HOST_UNITS"]
+
+#: Counter offset so that burn-in days (negative) map to non-negative counters.
+DAY_OFFSET = 1 << 20
+
+HOST_UNITS = {"butyrate": "index (1 = reference)", "barrier": "fraction intact", "il6_pg_ml": "pg/mL",
+              "crp_mg_l": "mg/L", "kyn_trp": "umol/mmol", "serotonin": "index (1 = reference)",
+              "gaba": "index (1 = reference)", "vagal": "index (1 = reference)", "cortisol_nmol_l": "nmol/L",
+              "lps": "index (1 = reference)", "expectancy": "latent relief units", "contact": "visits (decaying)"}
+
+
+class SimulationError(RuntimeError):
+    """Raised when a participant's state turns non-finite or its community dies out."""
+
+    def __init__(self, message: str, pids: np.ndarray, day: int):
+        super().__init__(message)
+        self.pids = pids
+        self.day = day
+
+
+def _check_threads(threads: int | None) -> None:
+    if threads is None:
+        return
+    import numba
+
+    if threads < 1 or threads > numba.config.NUMBA_NUM_THREADS:
+        raise ConfigError(path="threads", value=threads,
+                          expected=f"an integer in [1, {numba.config.NUMBA_NUM_THREADS}] (cores available to Numba)")
+    numba.set_num_threads(threads)
+
+
+class Engine:
+    """Steps a :class:`Population` through days with groups of interventions.
+
+    ``groups`` is a list of ``(rows, interventions)``: the participants at
+    ``rows`` receive ``interventions``. Everyone not in a group gets only their
+    habitual diet and background stress.
+    """
+
+    def __init__(self, model: CompiledModel, pop: Population, seed: int):
+        self.model = model
+        self.pop = pop
+        self.seed = int(seed)
+        n, S = pop.n, model.n_taxa
+        self.keys = rng.participant_keys(seed, pop.replicate, "dynamics")
+        self.adh_keys = rng.participant_keys(seed, pop.replicate, "adherence")
+        self.status = np.zeros(n, dtype=np.int64)
+        self.fail_day = np.zeros(n, dtype=np.int64)
+        self.WORK = np.zeros((n, 2 * S))
+        tr = pop.traits
+        base = np.zeros((n, K.N_DRIVERS))
+        base[:, K.D_FIBRE] = tr["fibre_g_per_day"]
+        base[:, K.D_SUGAR] = tr["sugar_g_per_day"]
+        base[:, K.D_FERM] = tr["fermented_servings_per_day"]
+        base[:, K.D_LOAD] = tr["background_stress_load"]
+        self.base_drivers = base
+
+    # -- one day -------------------------------------------------------------
+    def drivers(self, day: int, groups=(), on_study: np.ndarray | None = None,
+                visit: np.ndarray | None = None):
+        """Today's (DRV, IMM, KILL, took) where ``took[g][k]`` is the adherence
+        mask of intervention k of group g (None when inactive)."""
+        n, S = self.pop.n, self.model.n_taxa
+        DRV = self.base_drivers.copy()
+        IMM = np.zeros((n, S))
+        KILL = np.zeros((n, S))
+        if visit is not None:
+            DRV[:, K.D_VISIT] = visit
+        took_all = []
+        for rows, ivs in groups:
+            rows = np.asarray(rows)
+            took_g = []
+            active = [iv for iv in ivs if iv.active(day)]
+            if not active:
+                took_all.append([None] * len(ivs))
+                continue
+            sub_on = np.ones(rows.size, bool) if on_study is None else on_study[rows]
+            ctx = DayContext(day=day, model=self.model, DRV=DRV[rows], IMM=IMM[rows], KILL=KILL[rows],
+                             took=np.zeros(rows.size, bool), on_study=sub_on)
+            u = rng.uniforms(self.adh_keys[rows], self.pop.pids[rows], day + DAY_OFFSET, 0, max(len(ivs), 1))
+            for k, iv in enumerate(ivs):
+                if not iv.active(day):
+                    took_g.append(None)
+                    continue
+                if iv.oral:
+                    ctx.took = (u[:, k] < self.pop.traits["adherence_propensity"][rows]) & sub_on
+                else:
+                    ctx.took = np.ones(rows.size, bool)
+                iv.apply(ctx)
+                took_g.append(ctx.took.copy())
+            DRV[rows], IMM[rows], KILL[rows] = ctx.DRV, ctx.IMM, ctx.KILL
+            took_all.append(took_g)
+        IMM += DRV[:, K.D_FERM, None] * self.model.fermented_cells[None, :]
+        return DRV, IMM, KILL, took_all
+
+    def advance(self, day: int, DRV: np.ndarray, IMM: np.ndarray, KILL: np.ndarray) -> None:
+        """Run the kernel for one day and fail loudly on any broken participant."""
+        p, m = self.pop, self.model
+        K.step_day(p.N, p.H, p.M, p.T, p.KAPPA, p.CSENS, p.CPRESS, DRV, IMM, KILL, m.TP, m.ALPHA, m.NORMS,
+                   m.PRM, self.keys, p.pids, np.int64(day + DAY_OFFSET), self.status, self.fail_day, self.WORK)
+        bad = np.flatnonzero(self.status != K.STATUS_OK)
+        if bad.size:
+            self._fail(bad, day)
+
+    def _fail(self, bad: np.ndarray, day: int) -> None:
+        p = self.pop
+        lines = []
+        for i in bad[:5]:
+            what = "non-finite state" if self.status[i] == K.STATUS_NONFINITE else "whole resident community extinct"
+            tr = ", ".join(f"{k}={v[i]:.3g}" for k, v in p.traits.items())
+            lines.append(f"  participant {int(p.pids[i])} (replicate {int(p.replicate[i])}): {what} on day "
+                         f"{int(self.fail_day[i]) - DAY_OFFSET}; traits: {tr}")
+        more = f"\n  ... and {bad.size - 5} more" if bad.size > 5 else ""
+        raise SimulationError(f"{bad.size} participant(s) failed on day {day}:\n" + "\n".join(lines) + more
+                              + "\nCheck the parameters named above (growth rates, doses, kill rates).",
+                              p.pids[bad], day)
+
+    def burn_in(self, days: int, progress=None) -> None:
+        """Simulate ``days`` days of habitual life before day 0."""
+        for d in range(-days, 0):
+            DRV, IMM, KILL, _ = self.drivers(d)
+            self.advance(d, DRV, IMM, KILL)
+            if progress is not None:
+                progress.update(1)
+
+
+# ---------------------------------------------------------------------------
+# the notebook-level API
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SimConfig:
+    """One population, one schedule of interventions, daily records."""
+
+    seed: int = param(1, bounds=(0, 2**63 - 1), integer=True, doc="master seed")
+    n: int = param(100, bounds=(1, 10_000_000), integer=True, doc="participants")
+    days: int = param(84, bounds=(1, 3650), integer=True, unit="day", doc="days simulated after burn-in")
+    record_every: int = param(1, bounds=(1, 3650), integer=True, unit="day", doc="record state every k days")
+    model: ModelConfig = param(default_factory=ModelConfig, doc="the model")
+    population: PopulationConfig = param(default_factory=PopulationConfig, doc="the source population")
+    interventions: tuple[Intervention, ...] = param(default_factory=tuple,
+                                                    doc="interventions given to everyone")
+
+
+@dataclass
+class SimResult:
+    """Trajectories as named arrays (participant x day x variable)."""
+
+    config: SimConfig
+    abundance: NamedArray
+    host: NamedArray
+    mood: NamedArray
+    traits: dict[str, np.ndarray]
+    wall_s: float
+    extra: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """Mean of every recorded variable on the first and last recorded day."""
+        out = {}
+        for arr in (self.host, self.mood):
+            for k, name in enumerate(arr.coords["variable"]):
+                v = arr.values[:, :, k]
+                out[name] = (float(np.mean(v[:, 0])), float(np.mean(v[:, -1])))
+        return out
+
+
+def resolve_defaults(raw: dict, cls=SimConfig) -> dict:
+    """Merge the population preset under the user's trait settings."""
+    raw = dict(raw)
+    pop = dict(raw.get("population", {}))
+    preset = pop.get("preset", "community")
+    if isinstance(preset, str) and preset in PRESETS:
+        traits = {k: dict(v) for k, v in PRESETS[preset].items()}
+        for k, v in dict(pop.get("traits", {})).items():
+            if isinstance(v, dict) and isinstance(traits.get(k), dict):
+                traits[k].update(v)
+            else:
+                traits[k] = v
+        if traits:
+            pop["traits"] = traits
+        raw["population"] = pop
+    return raw
+
+
+def load_sim_config(path, overrides=()) -> SimConfig:
+    """Read a SimConfig from TOML (with ``extends`` and ``--set`` overrides)."""
+    from .config import apply_overrides
+
+    raw = apply_overrides(load_raw(path), list(overrides), SimConfig)
+    return from_dict(SimConfig, resolve_defaults(raw))
+
+
+def strains_in(interventions) -> tuple[str, ...]:
+    out = []
+    for iv in interventions:
+        out.extend(iv.strains_used())
+    return tuple(dict.fromkeys(out))
+
+
+def simulate(cfg: SimConfig | dict, *, threads: int | None = None, progress: bool = False) -> SimResult:
+    """Build the population, burn it in, apply the interventions, record daily."""
+    if isinstance(cfg, dict):
+        cfg = from_dict(SimConfig, resolve_defaults(cfg))
+    elif cfg.population.preset != "community" and not isinstance(cfg, dict):
+        cfg = from_dict(SimConfig, resolve_defaults(to_dict(cfg)))
+    _check_threads(threads)
+    t0 = time.perf_counter()
+    model = compile_model(cfg.model, strains_in(cfg.interventions))
+    pids = np.arange(cfg.n, dtype=np.uint32)
+    pop = generate(model, cfg.population, pids, np.zeros(cfg.n, np.int64), cfg.seed)
+    eng = Engine(model, pop, cfg.seed)
+    bar = _progress(cfg.population.burn_in_days + cfg.days, progress)
+    eng.burn_in(cfg.population.burn_in_days, bar)
+    rec_days = list(range(0, cfg.days + 1, cfg.record_every))
+    ab = np.empty((cfg.n, len(rec_days), model.n_taxa))
+    ho = np.empty((cfg.n, len(rec_days), K.N_HOST))
+    mo = np.empty((cfg.n, len(rec_days), K.N_MOOD))
+    groups = [(np.arange(cfg.n), cfg.interventions)] if cfg.interventions else []
+    r = 0
+    for day in range(0, cfg.days + 1):
+        if day == rec_days[r]:
+            ab[:, r], ho[:, r], mo[:, r] = pop.N, pop.H, pop.M
+            r += 1
+            if r == len(rec_days):
+                break
+        DRV, IMM, KILL, _ = eng.drivers(day, groups)
+        eng.advance(day, DRV, IMM, KILL)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    pc = {"participant": pids, "day": np.asarray(rec_days)}
+    return SimResult(
+        config=cfg,
+        abundance=NamedArray("abundance", ab, ("participant", "day", "taxon"),
+                             {**pc, "taxon": np.asarray(model.taxa)}, "cells/g"),
+        host=NamedArray("host", ho, ("participant", "day", "variable"),
+                        {**pc, "variable": np.asarray(K.HOST_NAMES)}, HOST_UNITS),
+        mood=NamedArray("mood", mo, ("participant", "day", "variable"),
+                        {**pc, "variable": np.asarray(K.MOOD_NAMES)}, "latent (community SD units)"),
+        traits=pop.traits, wall_s=time.perf_counter() - t0)
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    import sys
+
+    if not sys.stderr.isatty() and not os.environ.get("PROBISIM_FORCE_PROGRESS"):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="day", file=sys.stderr, leave=False)

@@ -1,0 +1,217 @@
+"""The taxa registry: resident gut guilds and named probiotic strains.
+
+Abundances are cells per gram of stool; the model integrates them in natural
+log space (see ``docs/model.md``). Baselines are healthy-adult means and
+between-person SDs in log10 cells/g. Every default carries its source.
+
+Residents are guilds rather than species: a guild is the group of organisms
+that share a role in the model (fibre degradation, butyrate production, LPS,
+GABA). Strains enter only by dosing; each is one taxon of its own that competes
+with its resident congeners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import ConfigError, param
+
+__all__ = ["Taxon", "Strain", "DEFAULT_TAXA", "DEFAULT_STRAINS", "RESOURCES"]
+
+#: Diet substrates a taxon's growth can respond to (Michaelis–Menten in the kernel).
+RESOURCES = ("fibre", "inulin", "fos", "gos", "sugar")
+
+_SRC_BASE = "Mariat 2009 (BMC Microbiol 9:123); Sender 2016 (PLoS Biol 14:e1002533)"
+
+
+@dataclass(frozen=True)
+class Taxon:
+    """A resident guild with its growth, diet and host responses."""
+
+    long_name: str = param("", doc="human-readable name")
+    genus: str = param("", doc="congener group: strains of the same genus compete strongly with it")
+    baseline_log10: float = param(9.0, unit="log10 cells/g", bounds=(2.0, 12.0), source=_SRC_BASE,
+                                  doc="healthy-adult mean abundance")
+    baseline_sd_log10: float = param(0.4, unit="log10 cells/g", bounds=(0.0, 3.0), source=_SRC_BASE,
+                                     doc="between-person SD of abundance")
+    growth_per_day: float = param(2.0, unit="1/day", bounds=(0.05, 20.0),
+                                  source="colonic doubling times of hours to a day; Gibson & Macfarlane 1995",
+                                  doc="maximal net growth rate rho in the gLV growth term")
+    noise_sd: float = param(0.25, unit="ln units/sqrt(day)", bounds=(0.0, 3.0),
+                            source="day-to-day stool qPCR variation of 0.1-0.3 log10; Vandeputte 2017",
+                            doc="environmental noise on the log growth rate, redrawn daily")
+    fibre: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
+                         doc="growth response to dietary fibre (Michaelis-Menten term)")
+    inulin: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0), doc="growth response to inulin")
+    fos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0), doc="growth response to FOS")
+    gos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0), doc="growth response to GOS")
+    sugar: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
+                         doc="growth response to added sugar / processed food")
+    cortisol_response: float = param(0.0, unit="per ln(cortisol ratio)", bounds=(-5.0, 5.0),
+                                     doc="growth change per e-fold rise in cortisol")
+    inflammation_response: float = param(0.0, unit="per ln(IL-6 ratio)", bounds=(-5.0, 5.0),
+                                         doc="growth change per e-fold rise in IL-6")
+    butyrate_yield: float = param(0.0, unit="relative", bounds=(0.0, 10.0), doc="share in butyrate production")
+    lps_potency: float = param(0.0, unit="relative", bounds=(0.0, 10.0), doc="LPS / toxin load per cell, relative")
+    gaba_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                 doc="GABA produced per cell relative to Bacteroides")
+    serotonin_promotion: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
+                                       doc="promotion of enterochromaffin 5-HT synthesis")
+    fermented_log10_per_serving: float = param(0.0, unit="log10 cells/g/day", bounds=(0.0, 10.0),
+                                               source="Wastyk 2021 (Cell 184:4137); Marco 2017",
+                                               doc="live cells of this guild reaching stool per daily serving of fermented food (0 = none)")
+    antibiotic_sensitivity: float = param(1.0, unit="fraction of course kill rate", bounds=(0.0, 5.0),
+                                          source="Dethlefsen & Relman 2011 (PNAS 108:4554)",
+                                          doc="multiplier on an antibiotic course's kill rate")
+    source: str = param("", doc="literature for this guild's role")
+
+
+@dataclass(frozen=True)
+class Strain:
+    """A probiotic strain: one taxon that enters only by dosing."""
+
+    long_name: str = param("", doc="strain designation")
+    genus: str = param("", doc="resident congener group it competes with")
+    gastric_survival: float = param(0.1, unit="fraction", bounds=(0.0, 1.0),
+                                    source="Bezkorovainy 2001 (Am J Clin Nutr 73:399s); Bove 2013",
+                                    doc="fraction of ingested CFU reaching the colon alive")
+    growth_per_day: float = param(1.0, unit="1/day", bounds=(0.0, 20.0),
+                                  doc="in-gut growth rate rho (0 = transient, only washed out)")
+    niche: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
+                         source="Maldonado-Gomez 2016 (Cell Host Microbe 20:515)",
+                         doc="open niche m available to the strain when congeners are absent (0 = none)")
+    congener_competition: float = param(1.0, unit="per unit congener load", bounds=(0.0, 20.0),
+                                        source="Maldonado-Gomez 2016; Zmora 2018 (Cell 174:1388)",
+                                        doc="competition from resident congeners (alpha), colonization resistance")
+    reference_log10: float = param(8.0, unit="log10 cells/g", bounds=(2.0, 12.0),
+                                   doc="reference load used to scale self-limitation")
+    noise_sd: float = param(0.3, unit="ln units/sqrt(day)", bounds=(0.0, 3.0), doc="environmental noise")
+    gaba_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                 doc="GABA produced per cell relative to Bacteroides")
+    anti_inflammatory: float = param(0.0, unit="max fractional damping", bounds=(0.0, 1.0),
+                                     doc="maximal damping of the LPS-driven innate response at saturating load")
+    barrier_support: float = param(0.0, unit="logit units", bounds=(0.0, 5.0),
+                                   doc="tightening of the epithelial barrier at saturating load")
+    vagal_activity: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
+                                  source="Bravo 2011 (PNAS 108:16050)",
+                                  doc="direct activation of vagal afferents at saturating load")
+    antibiotic_sensitivity: float = param(1.0, unit="fraction of course kill rate", bounds=(0.0, 5.0),
+                                          doc="multiplier on an antibiotic course's kill rate")
+    source: str = param("", doc="literature for this strain's properties")
+
+    def __post_init__(self):
+        if self.genus == "":
+            raise ConfigError(path="genus", value=self.genus,
+                              expected="the strain's genus (e.g. 'Lactobacillus'), used for congener competition")
+
+
+# --------------------------------------------------------------------------
+# Default residents. Diet/host response signs follow the model brief §2-§4.
+# --------------------------------------------------------------------------
+DEFAULT_TAXA: dict[str, Taxon] = {
+    "Bacteroides": Taxon(
+        long_name="Bacteroides (polysaccharide generalists)", genus="Bacteroides",
+        baseline_log10=10.0, baseline_sd_log10=0.4, growth_per_day=2.0, noise_sd=0.2,
+        fibre=0.6, inulin=0.15, fos=0.1, sugar=0.1, lps_potency=0.05, gaba_capacity=1.0,
+        antibiotic_sensitivity=0.8,
+        source="Strandwitz 2019 (Nat Microbiol 4:396): Bacteroides as main GABA producers"),
+    "Faecalibacterium": Taxon(
+        long_name="Faecalibacterium and C. leptum-group butyrate producers", genus="Faecalibacterium",
+        baseline_log10=10.3, baseline_sd_log10=0.4, growth_per_day=2.0, noise_sd=0.2,
+        fibre=1.0, inulin=0.25, fos=0.2, gos=0.1, sugar=-0.2, inflammation_response=-0.2,
+        butyrate_yield=1.0, antibiotic_sensitivity=1.0,
+        source="Jiang 2015 (Brain Behav Immun 48:186): lower in depression, inverse to severity"),
+    "Roseburia_Coprococcus": Taxon(
+        long_name="Roseburia/Coprococcus (C. coccoides group, spore-formers)", genus="Roseburia",
+        baseline_log10=10.0, baseline_sd_log10=0.4, growth_per_day=2.0, noise_sd=0.2,
+        fibre=1.0, inulin=0.2, fos=0.2, sugar=-0.2, butyrate_yield=0.8, serotonin_promotion=1.0,
+        antibiotic_sensitivity=1.0,
+        source="Yano 2015 (Cell 161:264): spore-formers promote EC 5-HT; Valles-Colomer 2019 (Nat Microbiol 4:623)"),
+    "Bifidobacterium": Taxon(
+        long_name="Bifidobacterium", genus="Bifidobacterium",
+        baseline_log10=9.4, baseline_sd_log10=0.4, growth_per_day=2.5, noise_sd=0.25,
+        fibre=0.3, inulin=1.6, fos=1.6, gos=1.8, cortisol_response=-0.3, gaba_capacity=1.0,
+        antibiotic_sensitivity=1.0,
+        source="Aizawa 2016 (J Affect Disord 202:254); Kolida 2007; So 2018 (Am J Clin Nutr 107:965)"),
+    "Lactobacillus": Taxon(
+        long_name="Lactobacillus (resident and food-borne)", genus="Lactobacillus",
+        baseline_log10=7.5, baseline_sd_log10=0.7, growth_per_day=2.0, noise_sd=0.35,
+        inulin=0.2, fos=0.2, gos=0.3, cortisol_response=-1.6, gaba_capacity=6.0,
+        fermented_log10_per_serving=6.0, antibiotic_sensitivity=0.9,
+        source="Bailey & Coe 1999 (Dev Psychobiol 35:146); Knowles 2008 (Biol Psychol 77:132)"),
+    "Enterobacteriaceae": Taxon(
+        long_name="Enterobacteriaceae (pathobionts)", genus="Enterobacteriaceae",
+        baseline_log10=7.7, baseline_sd_log10=0.6, growth_per_day=3.0, noise_sd=0.35,
+        fibre=-0.3, sugar=1.0, cortisol_response=0.4, inflammation_response=0.3, lps_potency=1.0,
+        antibiotic_sensitivity=0.7,
+        source="Winter 2013 (Science 339:708): inflammation favours Enterobacteriaceae; LPS source"),
+    "Clostridium_pathogenic": Taxon(
+        long_name="pathogenic Clostridium (C. perfringens-like)", genus="Clostridium",
+        baseline_log10=6.0, baseline_sd_log10=1.0, growth_per_day=2.0, noise_sd=0.35,
+        fibre=-0.2, sugar=0.6, cortisol_response=0.3, inflammation_response=0.2, lps_potency=0.6,
+        antibiotic_sensitivity=0.6,
+        source="model brief: overgrowth linked to inflammation; toxin source"),
+    "Akkermansia": Taxon(
+        long_name="Akkermansia (mucin degraders)", genus="Akkermansia",
+        baseline_log10=8.5, baseline_sd_log10=0.8, growth_per_day=1.5, noise_sd=0.3,
+        fibre=0.2, inulin=0.2, sugar=-0.3, antibiotic_sensitivity=1.0,
+        source="Derrien 2017 (Microb Pathog 106:171)"),
+    "Alistipes": Taxon(
+        long_name="Alistipes and other Rikenellaceae", genus="Alistipes",
+        baseline_log10=9.0, baseline_sd_log10=0.5, growth_per_day=1.5, noise_sd=0.25,
+        fibre=0.3, antibiotic_sensitivity=1.0, source="minor commensal reservoir (model brief §2)"),
+    "Eubacterium": Taxon(
+        long_name="Eubacterium and other Lachnospiraceae", genus="Eubacterium",
+        baseline_log10=9.3, baseline_sd_log10=0.5, growth_per_day=1.5, noise_sd=0.25,
+        fibre=0.5, butyrate_yield=0.3, antibiotic_sensitivity=1.0,
+        source="minor commensal reservoir (model brief §2)"),
+    "Streptococcus": Taxon(
+        long_name="Streptococcus and lactic-acid cocci (incl. food-borne)", genus="Streptococcus",
+        baseline_log10=8.0, baseline_sd_log10=0.6, growth_per_day=1.5, noise_sd=0.3,
+        sugar=0.3, gaba_capacity=1.0, fermented_log10_per_serving=6.5, antibiotic_sensitivity=0.8,
+        source="Wastyk 2021 (Cell 184:4137): fermented foods add food-borne taxa and diversity"),
+}
+
+_DOSE_SRC = "Messaoudi 2011 (Br J Nutr 105:755); Romijn 2017 (Aust N Z J Psychiatry 51:810)"
+
+DEFAULT_STRAINS: dict[str, Strain] = {
+    "L_helveticus_R0052": Strain(
+        long_name="Lactobacillus helveticus R0052", genus="Lactobacillus",
+        gastric_survival=0.2, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
+        gaba_capacity=10.0, anti_inflammatory=0.5, barrier_support=0.4, vagal_activity=0.3,
+        source=_DOSE_SRC + "; Frese 2012 (transient lactobacilli)"),
+    "B_longum_R0175": Strain(
+        long_name="Bifidobacterium longum R0175", genus="Bifidobacterium",
+        gastric_survival=0.15, growth_per_day=2.0, niche=1.2, congener_competition=1.5,
+        gaba_capacity=3.0, anti_inflammatory=0.5, barrier_support=0.4, vagal_activity=0.3,
+        source=_DOSE_SRC + "; Kazemi 2019 (Clin Nutr 38:522)"),
+    "L_rhamnosus_JB1": Strain(
+        long_name="Lactobacillus rhamnosus JB-1", genus="Lactobacillus",
+        gastric_survival=0.3, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
+        gaba_capacity=15.0, anti_inflammatory=0.2, barrier_support=0.2, vagal_activity=1.0,
+        source="Bravo 2011 (PNAS 108:16050): vagus-dependent effects in mice; Kelly 2017 (null in men)"),
+    "L_plantarum_P8": Strain(
+        long_name="Lactobacillus plantarum P8", genus="Lactobacillus",
+        gastric_survival=0.3, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
+        gaba_capacity=8.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.2,
+        source="Lew 2019 (Clin Nutr 38:2053): 1e10 CFU/day, stressed adults"),
+    "L_plantarum_299v": Strain(
+        long_name="Lactobacillus plantarum 299v", genus="Lactobacillus",
+        gastric_survival=0.3, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
+        gaba_capacity=6.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.1,
+        source="Rudzki 2019 (Psychoneuroendocrinology 100:213): Kyn reduction in MDD"),
+    "B_longum_NCC3001": Strain(
+        long_name="Bifidobacterium longum NCC3001", genus="Bifidobacterium",
+        gastric_survival=0.15, growth_per_day=2.0, niche=1.2, congener_competition=1.5,
+        gaba_capacity=3.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.6,
+        source="Pinto-Sanchez 2017 (Gastroenterology 153:448): 1e10 CFU/day, HADS 8-14, 6 weeks"),
+    "B_longum_1714": Strain(
+        long_name="Bifidobacterium longum 1714", genus="Bifidobacterium",
+        gastric_survival=0.15, growth_per_day=2.0, niche=1.2, congener_competition=1.5,
+        gaba_capacity=3.0, anti_inflammatory=0.3, barrier_support=0.2, vagal_activity=0.6,
+        source="Allen 2016 (Transl Psychiatry 6:e939)"),
+    "inactive_strain": Strain(
+        long_name="biologically inactive control strain (for type-I error checks)", genus="Inactivus",
+        gastric_survival=0.2, growth_per_day=0.0, niche=0.0, congener_competition=0.0,
+        source="synthetic: colonizes transiently, has no host activity"),
+}
