@@ -150,3 +150,26 @@ def format_table(targets: list[Target], fmt: str = "md") -> str:
         lines.append(f"| {t.id} | {t.description} | [{t.low:g}, {t.high:g}] | {t.value:.3f} "
                      f"({t.interval[0]:.3f}, {t.interval[1]:.3f}) | {'pass' if t.passed else 'FAIL'} |")
     return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """``python -m probisim.calibration [--replicates R] [--csv PATH]``: print the table."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m probisim.calibration",
+                                 description="Run calibration targets C1-C8 and print target, range, simulated value and pass/fail.")
+    ap.add_argument("--replicates", type=int, default=200, help="replicate trials per trial-based target (default 200)")
+    ap.add_argument("--population", type=int, default=4000, help="participants for the microbiome targets C6, C7")
+    ap.add_argument("--csv", help="also write the table as CSV to this path")
+    args = ap.parse_args(argv)
+    if args.replicates < 2:
+        ap.error("--replicates must be at least 2")
+    targets = run_calibration(args.replicates, args.population)
+    print(format_table(targets))
+    if args.csv:
+        Path(args.csv).write_text(format_table(targets, "csv"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -152,7 +152,7 @@ class MoodParams:
                                        doc="push of elevated P on A")
     depression_from_stress: float = param(0.02, unit="latent/day per latent", bounds=(0.0, 5.0),
                                           doc="push of elevated P on D")
-    depression_from_inflammation: float = param(0.025, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
+    depression_from_inflammation: float = param(0.035, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
                                                 source="Haapakoski 2015; Osimo 2019 (Brain Behav Immun 87:901)",
                                                 doc="push of IL-6 above threshold on D (mostly depression)")
     anxiety_from_inflammation: float = param(0.01, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
@@ -163,7 +163,7 @@ class MoodParams:
     anxiety_from_vagal: float = param(0.05, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                       source="Bravo 2011 (PNAS 108:16050)",
                                       doc="calming effect of vagal/GABA signalling on A")
-    depression_from_vagal: float = param(0.02, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
+    depression_from_vagal: float = param(0.05, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                          doc="effect of vagal signalling on D")
     stress_from_vagal: float = param(0.02, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                      doc="effect of vagal signalling on P")
