@@ -192,7 +192,10 @@ class SimResult:
 def resolve_defaults(raw: dict, cls=SimConfig) -> dict:
     """Merge the population preset under the user's trait settings."""
     raw = dict(raw)
-    pop = dict(raw.get("population", {}))
+    pop = raw.get("population", {})
+    if not isinstance(pop, dict):
+        raise ConfigError(path="population", value=pop, expected="a table of population settings")
+    pop = dict(pop)
     preset = pop.get("preset", "community")
     if isinstance(preset, str) and preset in PRESETS:
         traits = {k: dict(v) for k, v in PRESETS[preset].items()}

@@ -1,0 +1,384 @@
+"""Command-line interface: ``probisim`` / ``python -m probisim``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+PROG = "probisim"
+
+
+class CLIError(Exception):
+    """A usage/input problem: one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2 (argparse prints usage first; keep it to one line)
+        raise CLIError(f"{self.prog}: {message}" if " " in self.prog else message)
+
+
+def _err(msg: str) -> None:
+    print(f"{PROG}: error: {' '.join(str(msg).split())}", file=sys.stderr)
+
+
+def _log(args, msg: str) -> None:
+    if not getattr(args, "quiet", False):
+        print(msg, file=sys.stderr)
+
+
+def _load(path: str, overrides) -> "object":
+    from .config import ConfigError
+    from .trial import load_trial_config
+
+    try:
+        return load_trial_config(path, list(overrides or ()))
+    except (ConfigError, OSError):
+        raise
+    except (TypeError, ValueError, AttributeError) as exc:
+        # workaround: sim.resolve_defaults assumes `population` is a table (dict(pop) on a scalar)
+        raise CLIError(f"config error in {path}: malformed structure ({type(exc).__name__}: {exc}); "
+                       "is every table (e.g. [population]) a table?") from None
+
+
+# ---------------------------------------------------------------------------
+# subcommands
+# ---------------------------------------------------------------------------
+def cmd_run(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .store import write_results
+    from .trial import run_trial
+
+    overrides = list(args.set or ())
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    if args.replicates is not None:
+        overrides.append(f"replicates={args.replicates}")
+    cfg = _load(args.config, overrides)
+    out = Path(args.out) if args.out else Path("results") / cfg.name
+    if out.exists() and not args.force:
+        raise CLIError(f"output directory '{out}' already exists; use --force to overwrite it")
+    _log(args, f"running '{cfg.name}': {cfg.replicates} replicates x {cfg.n_randomized} participants")
+    try:
+        result = run_trial(cfg, threads=args.threads, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted during simulation; nothing was written", file=sys.stderr)
+        return 130
+    _log(args, f"simulated in {result.wall_s:.1f} s; writing {out}")
+    try:
+        path = write_results(result, out, force=args.force, fmt=args.format, seed=cfg.seed)
+    except KeyboardInterrupt:
+        partial = out.with_name(out.name + ".partial")
+        print(f"{PROG}: interrupted while writing; finished files are in '{partial}'", file=sys.stderr)
+        return 130
+    print(path)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .config import dumps_toml, to_dict
+
+    cfg = _load(args.config, args.set)
+    sys.stdout.write(dumps_toml(to_dict(cfg)))
+    return 0
+
+
+def cmd_plot(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .plotting import plot_all
+    from .store import read_results
+
+    d = Path(args.results_dir)
+    if not (d / "manifest.json").is_file():
+        raise CLIError(f"'{d}' is not a probisim results directory (no manifest.json)")
+    res = read_results(d)
+    paths = plot_all(res, d / "figures", fmt=args.format)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _table(rows: list[list[str]], head: list[str]) -> str:
+    rows = [[str(c) for c in r] for r in rows]
+    w = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+    line = lambda r: "  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip()  # noqa: E731
+    return "\n".join([line(head), line(["-" * x for x in w])] + [line(r) for r in rows])
+
+
+def _param_rows(objs: dict, cls) -> list[list[str]]:
+    """One row per (object, numeric parameter with unit)."""
+    import dataclasses
+
+    rows = []
+    for name, obj in objs.items():
+        rows.append([name, "", "", "", getattr(obj, "long_name", "") or getattr(obj, "source", "")])
+        for f in dataclasses.fields(cls):
+            meta = f.metadata or {}
+            unit = meta.get("unit") or ""
+            if not unit:
+                continue
+            src = meta.get("source") or ""
+            rows.append(["", f.name, repr(getattr(obj, f.name)), unit, src])
+    return rows
+
+
+def cmd_list(args) -> int:
+    what = args.what
+    if what == "taxa":
+        from .taxa import DEFAULT_TAXA, Taxon
+
+        print(_table(_param_rows(DEFAULT_TAXA, Taxon), ["taxon", "parameter", "value", "unit", "source"]))
+    elif what == "strains":
+        from .taxa import DEFAULT_STRAINS, Strain
+
+        print(_table(_param_rows(DEFAULT_STRAINS, Strain), ["strain", "parameter", "value", "unit", "source"]))
+    elif what == "instruments":
+        from . import instruments
+
+        rows = []
+        for name, inst in instruments.INSTRUMENTS.items():
+            for sc in inst.scales.values():
+                rows.append([name, sc.name, f"{sc.range[0]}-{sc.range[1]} score points",
+                             "lower" if sc.lower_is_better else "higher", f"{inst.recall_days} d",
+                             inst.long_name, inst.source])
+        print(_table(rows, ["instrument", "score", "range (unit)", "better", "recall", "name", "source"]))
+    elif what == "interventions":
+        import dataclasses
+
+        from .interventions import INTERVENTION_KINDS
+
+        rows = []
+        for kind, cls in INTERVENTION_KINDS.items():
+            doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+            rows.append([kind, "", "", "", doc])
+            for f in dataclasses.fields(cls):
+                meta = f.metadata or {}
+                rows.append(["", f.name, meta.get("unit") or "", meta.get("source") or "", meta.get("doc") or ""])
+        print(_table(rows, ["kind", "parameter", "unit", "source", "description"]))
+    elif what == "experiments":
+        import tomllib
+
+        d = Path(args.dir) if args.dir else _find_experiments()
+        if d is None or not d.is_dir():
+            raise CLIError(f"experiments directory not found ({d or 'searched upward from ' + os.getcwd()}); "
+                           "pass --dir")
+        rows = []
+        for p in sorted(d.glob("*.toml")):
+            try:
+                with open(p, "rb") as fh:
+                    raw = tomllib.load(fh)
+                desc = str(raw.get("description", "")).strip().splitlines()
+                rows.append([p.stem, str(raw.get("name", "")), desc[0] if desc else ""])
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                rows.append([p.stem, "", f"(unreadable: {exc})"])
+        print(_table(rows, ["file", "name", "description"]) if rows else f"no *.toml files in {d}")
+    return 0
+
+
+def _find_experiments() -> Path | None:
+    here = Path.cwd().resolve()
+    for p in (here, *here.parents):
+        if (p / "experiments").is_dir():
+            return p / "experiments"
+    return None
+
+
+def cmd_explain(args) -> int:
+    from .config import lookup_field
+    from .trial import TrialConfig
+
+    row = lookup_field(TrialConfig, args.param)
+    b = row.get("bounds")
+    lines = [f"{row['path']}",
+             f"  meaning: {row.get('doc') or '(undocumented)'}",
+             f"  type:    {row.get('type')}",
+             f"  unit:    {row.get('unit') or '-'}",
+             f"  default: {row.get('default')!r}" + ("  (required)" if row.get("required") else ""),
+             f"  bounds:  {b if b else '-'}"]
+    if row.get("choices"):
+        lines.append(f"  choices: {', '.join(map(str, row['choices']))}")
+    if row.get("variant"):
+        lines.append(f"  variant: kind = {row['variant']!r}")
+    lines.append(f"  source:  {row.get('source') or '-'}")
+    print("\n".join(lines))
+    return 0
+
+
+def _sweep_common(args, fn_name: str) -> int:
+    from . import sweep
+
+    fn = getattr(sweep, fn_name)
+    scheduler = None if args.scheduler in (None, "local") else args.scheduler
+    executor = "local" if args.scheduler == "local" else None
+    kw = dict(jobs=args.jobs, scheduler=scheduler, resume=args.resume, force=args.force,
+              progress=not args.quiet, overrides=list(args.set or ()))
+    if executor:
+        kw["executor"] = executor
+    out = args.out or str(Path("results") / Path(args.sweep).stem)
+    try:
+        fn(args.sweep, out, **kw)
+    except sweep.OutputExistsError as exc:
+        raise CLIError(str(exc)) from None
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; finished tasks are saved in '{out}/tasks' (continue with --resume)",
+              file=sys.stderr)
+        return 130
+    print(out)
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    return _sweep_common(args, "run_sweep")
+
+
+def cmd_sensitivity(args) -> int:
+    return _sweep_common(args, "run_sensitivity")
+
+
+# ---------------------------------------------------------------------------
+# parser
+# ---------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = _Parser(prog=PROG, formatter_class=fmt,
+                description="Simulate replicated probiotic trials: run, validate, plot and explore.",
+                epilog="examples:\n  probisim run experiments/trial.toml --replicates 200\n"
+                       "  probisim validate trial.toml --set n_randomized=120\n  probisim explain dose\n"
+                       "  probisim list strains\n\nRun 'probisim COMMAND --help' for each command.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    def add_set(sp):
+        sp.add_argument("--set", action="append", metavar="KEY.PATH=VALUE", default=[],
+                        help="override a config value (TOML literal; repeatable), e.g. --set n_randomized=120 "
+                             "--set 'arms[1].interventions[0].strains.B_longum_R0175=1e10'")
+
+    r = sub.add_parser("run", help="run a trial config and write a results directory", formatter_class=fmt,
+                       description="Run the replicate trials of CONFIG and write a results directory "
+                                   "(manifest.json, config.toml, CSV tables, summary.json, report.md, figures/). "
+                                   "Prints the directory path on stdout; progress and logs go to stderr.",
+                       epilog="examples:\n  probisim run trial.toml\n"
+                              "  probisim run trial.toml --replicates 500 --seed 3 --threads 2 --out results/big\n"
+                              "  probisim run trial.toml --set dropout.hazard_per_day=0.005 --force --format pdf")
+    r.add_argument("config", metavar="CONFIG", help="trial config (TOML)")
+    add_set(r)
+    r.add_argument("--seed", type=int, help="master seed (overrides the config's seed)")
+    r.add_argument("--replicates", type=int, help="number of replicate trials (overrides the config)")
+    r.add_argument("--threads", type=int, help="numba threads (default: numba's default)")
+    r.add_argument("--out", metavar="DIR", help="results directory (default: results/<config name>/)")
+    r.add_argument("--force", action="store_true", help="overwrite an existing results directory")
+    r.add_argument("--quiet", action="store_true", help="no progress bar or log messages")
+    r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="print the fully resolved config as TOML", formatter_class=fmt,
+                       description="Load CONFIG (extends, presets and --set applied), check it, and print the "
+                                   "resolved configuration as TOML on stdout. Nothing is simulated or written.",
+                       epilog="examples:\n  probisim validate trial.toml\n"
+                              "  probisim validate trial.toml --set replicates=10 > resolved.toml")
+    v.add_argument("config", metavar="CONFIG", help="trial config (TOML)")
+    add_set(v)
+    v.set_defaults(func=cmd_validate)
+
+    pl = sub.add_parser("plot", help="redraw every figure of a results directory", formatter_class=fmt,
+                        description="Redraw all figures into RESULTS_DIR/figures from the saved tables, "
+                                    "without rerunning the simulation. Prints the figure paths.",
+                        epilog="examples:\n  probisim plot results/trial\n  probisim plot results/trial --format svg")
+    pl.add_argument("results_dir", metavar="RESULTS_DIR", help="directory written by 'probisim run'")
+    pl.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
+    pl.set_defaults(func=cmd_plot)
+
+    ls = sub.add_parser("list", help="list taxa, strains, instruments, interventions or experiments",
+                        formatter_class=fmt,
+                        description="Print a table of built-in model components with units and sources, or of "
+                                    "the experiment files (*.toml) in the experiments/ directory.",
+                        epilog="examples:\n  probisim list strains\n  probisim list instruments\n"
+                               "  probisim list experiments --dir path/to/experiments")
+    ls.add_argument("what", choices=("taxa", "strains", "instruments", "interventions", "experiments"))
+    ls.add_argument("--dir", help="experiments directory (default: ./experiments, searched upward)")
+    ls.set_defaults(func=cmd_list)
+
+    ex = sub.add_parser("explain", help="describe one config parameter", formatter_class=fmt,
+                        description="Show meaning, unit, default, bounds and source of a TrialConfig parameter. "
+                                    "PARAM is a dotted path; an unambiguous trailing part is accepted.",
+                        epilog="examples:\n  probisim explain dropout.hazard_per_day\n  probisim explain host.il6_lps\n"
+                               "  probisim explain 'arms[].interventions[].strains'")
+    ex.add_argument("param", metavar="PARAM", help="dotted parameter path, e.g. schedule.treatment_days")
+    ex.set_defaults(func=cmd_explain)
+
+    for name, fn, what in (("sweep", cmd_sweep, "evaluate a parameter sweep (grid / LHS / Sobol' design)"),
+                           ("sensitivity", cmd_sensitivity, "Sobol' sensitivity analysis (Saltelli design)")):
+        s = sub.add_parser(name, help=what, formatter_class=fmt,
+                           description=f"{what[0].upper() + what[1:]} defined by SWEEP.toml; results go to --out "
+                                       "(default results/<sweep file stem>/). Finished tasks are saved as they end.",
+                           epilog=f"examples:\n  probisim {name} sweep.toml --jobs 2\n"
+                                  f"  probisim {name} sweep.toml --scheduler tcp://host:8786 --out results/s1\n"
+                                  f"  probisim {name} sweep.toml --resume")
+        s.add_argument("sweep", metavar="SWEEP.toml", help="sweep config (TOML)")
+        add_set(s)
+        s.add_argument("--jobs", type=int, help="parallel worker processes")
+        s.add_argument("--scheduler", metavar="ADDRESS|local", help="dask scheduler address, or 'local'")
+        s.add_argument("--out", metavar="DIR", help="output directory")
+        s.add_argument("--resume", action="store_true", help="continue an interrupted sweep")
+        s.add_argument("--force", action="store_true", help="delete the sweep's previous files and start over")
+        s.add_argument("--quiet", action="store_true", help="no progress bar")
+        s.set_defaults(func=fn)
+    return p
+
+
+def main(argv=None) -> int:
+    from .config import ConfigError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except CLIError as exc:
+        _err(exc)
+        return 2
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    try:
+        from .sim import SimulationError
+    except ImportError:  # pragma: no cover
+        SimulationError = RuntimeError  # noqa: N806
+    try:
+        return int(args.func(args) or 0)
+    except (CLIError, ConfigError) as exc:
+        _err(exc)
+        return 2
+    except FileExistsError as exc:
+        _err(exc)
+        return 2
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+        _err(f"{exc.strerror or exc}: {exc.filename}" if getattr(exc, "filename", None) else exc)
+        return 2
+    except SimulationError as exc:
+        _err(f"simulation failed: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `probisim list taxa | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:
+        from .store import StoreError
+
+        if isinstance(exc, StoreError):
+            _err(exc)
+            return 1
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

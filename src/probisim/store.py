@@ -1,0 +1,478 @@
+"""Write and read a trial's results directory.
+
+Layout (``write_results``)::
+
+    DIR/manifest.json       versions, config hash, seed, replicates, threads, wall time,
+                            timings and a ``files`` map describing every file
+    DIR/config.toml         the resolved TrialConfig
+    DIR/visits.csv          long form: one row per participant x visit (scores)
+    DIR/participants.csv    one row per randomized participant
+    DIR/biomarkers.csv      long form: participant x biomarker visit
+    DIR/screening.csv       per replicate: screened, randomized
+    DIR/per_replicate.csv   one row per replicate x comparison, every estimate
+    DIR/arm_summary.csv     per arm x visit day x score: n, mean, sd (all replicates pooled)
+    DIR/individual_effects.csv  (only with potential_outcomes)
+    DIR/trajectories.npz    compressed per-arm trajectory summaries
+    DIR/summary.json        per endpoint|comparison: condensed summary + full detail
+    DIR/report.md           one-page report
+    DIR/figures/            every figure (see plotting.plot_all)
+
+The directory is written as ``DIR.partial`` and renamed into place at the end,
+so ``DIR`` only ever holds a complete result.  If writing fails midway the
+finished files stay in ``DIR.partial`` and :class:`StoreError` names the file
+that failed.  CSVs use the csv module, floats written with ``repr``, columns in
+a deterministic order.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import platform
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["write_results", "read_results", "LoadedResults", "StoreError", "OutputExistsError", "FILES"]
+
+
+class StoreError(RuntimeError):
+    """Writing the results directory failed; ``path`` is where partial output was kept."""
+
+    def __init__(self, message: str, path: Path | None = None):
+        super().__init__(message)
+        self.path = path
+
+
+class OutputExistsError(FileExistsError):
+    """The output directory exists and ``force`` was not given."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        super().__init__(f"output directory '{self.path}' already exists; use --force to overwrite it")
+
+
+FILES = {
+    "manifest.json": "this file: versions, config hash, seed, replicates, threads, timings, file map",
+    "config.toml": "the fully resolved trial configuration (re-runnable with `probisim run`)",
+    "visits.csv": "long form, one row per randomized participant x visit: replicate, pid, arm, day, scores",
+    "participants.csv": "one row per randomized participant: arm, dropout day, completion, adherence, "
+                        "screening scores, traits",
+    "biomarkers.csv": "long form, one row per participant x biomarker visit: microbiome and blood markers",
+    "screening.csv": "per replicate trial: number screened and randomized",
+    "per_replicate.csv": "one row per replicate trial x comparison (endpoint|arm vs control) with every estimate",
+    "arm_summary.csv": "per arm x visit day x score (all replicates pooled): n, mean, sd",
+    "individual_effects.csv": "per participant potential-outcome differences (only with potential_outcomes)",
+    "trajectories.npz": "per-arm daily summaries: day, arm, variable, stat (mean,q10,q50,q90), "
+                        "values[day, arm, variable, stat]",
+    "summary.json": "per endpoint|comparison: estimate mean and 2.5-97.5% range across replicates, power with CI, "
+                    "mean Hedges' g, random-effects meta-analysis; plus the full across-replicate detail",
+    "report.md": "one-page human-readable report",
+    "figures/": "figures drawn by probisim.plotting (redraw with `probisim plot DIR`)",
+}
+
+PRIMARY_METHOD = "ancova_itt"
+
+
+# ---------------------------------------------------------------------------
+# CSV helpers
+# ---------------------------------------------------------------------------
+def _cell(v: Any) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "True" if v else "False"
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return str(v)
+
+
+def _write_csv(path: Path, table: dict[str, np.ndarray]) -> None:
+    cols = list(table)
+    n = len(table[cols[0]]) if cols else 0
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        arrs = [np.asarray(table[c]) for c in cols]
+        for i in range(n):
+            w.writerow([_cell(a[i]) for a in arrs])
+    os.replace(tmp, path)
+
+
+def _parse_column(vals: list[str]) -> np.ndarray:
+    if vals and all(v in ("True", "False") for v in vals):
+        return np.array([v == "True" for v in vals])
+    try:
+        return np.array([int(v) for v in vals], dtype=np.int64)
+    except ValueError:
+        pass
+    try:
+        return np.array([float(v) for v in vals], dtype=float)
+    except ValueError:
+        return np.array(vals, dtype=str)
+
+
+def _read_csv(path: Path) -> dict[str, np.ndarray]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    if not rows:
+        return {}
+    head, body = rows[0], rows[1:]
+    return {c: _parse_column([r[j] for r in body]) for j, c in enumerate(head)}
+
+
+def _write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_jsonable(v) for v in x.tolist()]
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    if isinstance(x, (int, np.integer)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        f = float(x)
+        return f if math.isfinite(f) else None
+    return x
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    _write_text(path, json.dumps(_jsonable(obj), indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# derived tables
+# ---------------------------------------------------------------------------
+def per_replicate_table(per_replicate: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Flatten ``per_replicate`` to one row per replicate x comparison."""
+    names: list[str] = []
+    for d in per_replicate.values():
+        for k in d:
+            if k not in names:
+                names.append(k)
+    cols: dict[str, list] = {"comparison": [], "endpoint": [], "contrast": [], "replicate": []}
+    cols.update({k: [] for k in names})
+    for key, d in per_replicate.items():
+        endpoint, _, contrast = key.partition("|")
+        R = len(next(iter(d.values()))) if d else 0
+        cols["comparison"] += [key] * R
+        cols["endpoint"] += [endpoint] * R
+        cols["contrast"] += [contrast] * R
+        cols["replicate"] += list(range(R))
+        for k in names:
+            v = np.asarray(d[k], dtype=float) if k in d else np.full(R, np.nan)
+            cols[k] += list(v)
+    return {k: np.asarray(v) for k, v in cols.items()}
+
+
+def _per_replicate_from_table(t: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    out: dict[str, dict[str, np.ndarray]] = {}
+    if not t:
+        return out
+    comp = t["comparison"]
+    skip = {"comparison", "endpoint", "contrast", "replicate"}
+    for key in dict.fromkeys(comp.tolist()):
+        m = comp == key
+        out[key] = {k: np.asarray(v[m], dtype=float) for k, v in t.items() if k not in skip}
+    return out
+
+
+def arm_summary_table(visits: dict[str, np.ndarray], biomarkers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per arm x day x score: n (non-missing), mean, sd (ddof=1), pooled over replicates."""
+    rows = {"source": [], "arm": [], "day": [], "score": [], "n": [], "mean": [], "sd": []}
+    meta = {"replicate", "pid", "arm", "day"}
+    for src_name, tab in (("visits", visits), ("biomarkers", biomarkers)):
+        if not tab or "arm" not in tab:
+            continue
+        arms = list(dict.fromkeys(np.asarray(tab["arm"]).tolist()))
+        days = sorted(set(np.asarray(tab["day"]).tolist()))
+        scores = [k for k in tab if k not in meta]
+        for a in arms:
+            for d in days:
+                m = (tab["arm"] == a) & (tab["day"] == d)
+                for s in scores:
+                    x = np.asarray(tab[s][m], dtype=float)
+                    x = x[np.isfinite(x)]
+                    rows["source"].append(src_name)
+                    rows["arm"].append(a)
+                    rows["day"].append(int(d))
+                    rows["score"].append(s)
+                    rows["n"].append(int(x.size))
+                    rows["mean"].append(float(x.mean()) if x.size else float("nan"))
+                    rows["sd"].append(float(x.std(ddof=1)) if x.size > 1 else float("nan"))
+    return {k: np.asarray(v) for k, v in rows.items()}
+
+
+def condensed_summary(summary: dict[str, dict], per_replicate: dict[str, dict[str, np.ndarray]]) -> dict:
+    """The headline numbers per endpoint|comparison (see module docstring)."""
+    out = {}
+    for key, s in summary.items():
+        pr = per_replicate.get(key, {})
+        methods = {}
+        for meth, pw in s.get("power", {}).items():
+            est_name = f"{meth}_rd" if meth == "responders" else f"{meth}_estimate"
+            est = np.asarray(pr.get(est_name, []), dtype=float)
+            p = np.asarray(pr.get(f"{meth}_p", []), dtype=float)
+            est_f = est[np.isfinite(est)]
+            methods[meth] = {
+                "estimate_mean": float(est_f.mean()) if est_f.size else None,
+                "estimate_q025": float(np.quantile(est_f, 0.025)) if est_f.size else None,
+                "estimate_q975": float(np.quantile(est_f, 0.975)) if est_f.size else None,
+                "mean_p": float(np.nanmean(p)) if p.size and np.isfinite(p).any() else None,
+                "power": pw.get("power"), "power_ci_low": pw.get("ci_low"), "power_ci_high": pw.get("ci_high"),
+            }
+        g = np.asarray(pr.get("hedges_g", []), dtype=float)
+        g = g[np.isfinite(g)]
+        meta = s.get("meta_hedges_g", {}) or {}
+        out[key] = {
+            "endpoint": s.get("endpoint"), "visit": s.get("visit"), "primary": s.get("primary"),
+            "n_replicates": s.get("n_replicates"),
+            "methods": methods,
+            "hedges_g_mean": float(g.mean()) if g.size else None,
+            "hedges_g_q025": float(np.quantile(g, 0.025)) if g.size else None,
+            "hedges_g_q975": float(np.quantile(g, 0.975)) if g.size else None,
+            "meta_pooled_smd": meta.get("estimate"), "meta_ci_low": meta.get("ci_low"),
+            "meta_ci_high": meta.get("ci_high"), "meta_tau2": meta.get("tau2"),
+            "meta_i2_percent": meta.get("i2_percent"),
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------
+# report
+# ---------------------------------------------------------------------------
+def _f(x, nd=2) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    return f"{x:.{nd}f}"
+
+
+def render_report(res, manifest: dict, condensed: dict, figures: list[str]) -> str:
+    cfg = res.config
+    part = res.participants
+    scr = res.screening
+    L = [f"# Trial report: {cfg.name}", ""]
+    if cfg.description:
+        L += [cfg.description, ""]
+    arms = ", ".join(f"{a.name} (ratio {a.ratio}; " + (", ".join(i.kind for i in a.interventions) or "no intervention")
+                     + ")" for a in cfg.arms)
+    sch = cfg.schedule
+    L += ["## Design", "",
+          f"- {manifest['replicates']} replicate trials, {cfg.n_randomized} randomized per trial "
+          f"({cfg.randomization.method} randomization), seed {manifest['seed']}",
+          f"- Arms: {arms}; control arm: {cfg.analysis.control_arm}",
+          f"- Treatment {sch.treatment_days} days, follow-up {sch.follow_up_days} days; visits on days "
+          f"{', '.join(map(str, sch.visits))}; instruments: {', '.join(sch.instruments)}",
+          f"- Config hash `{manifest['config_hash']}`; wall time {manifest['wall_s']:.1f} s", ""]
+    screened = np.asarray(scr.get("screened", []), dtype=float)
+    rand = np.asarray(scr.get("randomized", []), dtype=float)
+    if screened.size:
+        fail = 1 - rand.sum() / max(screened.sum(), 1)
+        L += ["## Enrolment", "",
+              f"- Screened per trial: mean {screened.mean():.1f} (range {screened.min():.0f}-{screened.max():.0f}); "
+              f"randomized {rand.mean():.0f}; screen failures {100 * fail:.1f}%", ""]
+    L += ["## Dropout and adherence by arm", "", "| arm | participants | completed | dropout | mean adherence |",
+          "|---|---|---|---|---|"]
+    for a in cfg.arms:
+        m = part["arm"] == a.name
+        k = int(m.sum())
+        comp = float(np.mean(part["completed"][m])) if k else float("nan")
+        adh = np.asarray(part["adherence"][m], dtype=float)
+        adh_m = float(np.nanmean(adh)) if np.isfinite(adh).any() else float("nan")
+        L.append(f"| {a.name} | {k} | {100 * comp:.1f}% | {100 * (1 - comp):.1f}% | {_f(adh_m * 100, 1)}% |")
+    L.append("")
+    L += ["## Endpoints", "",
+          "Raw estimates are treatment minus control in score units (on lower-is-better scales a negative "
+          "estimate means benefit); Hedges' g is benefit-oriented (positive = treatment better). Intervals are the 2.5-97.5% range of "
+          "the estimate across replicate trials; power is the share of replicates with p < "
+          f"{cfg.analysis.alpha} (95% CI).", ""]
+    for key, c in condensed.items():
+        tag = " (primary)" if c.get("primary") else ""
+        L += [f"### {key}{tag} — day {c.get('visit')}", "",
+              "| analysis | mean estimate | 2.5-97.5% | power | power 95% CI | mean p |", "|---|---|---|---|---|---|"]
+        for meth, m in c["methods"].items():
+            L.append(f"| {meth} | {_f(m['estimate_mean'])} | {_f(m['estimate_q025'])} to {_f(m['estimate_q975'])} | "
+                     f"{_f(m['power'])} | {_f(m['power_ci_low'])}-{_f(m['power_ci_high'])} | {_f(m['mean_p'], 3)} |")
+        L += ["", f"Hedges' g: mean {_f(c['hedges_g_mean'])} ({_f(c['hedges_g_q025'])} to {_f(c['hedges_g_q975'])}); "
+                  f"pooled SMD {_f(c['meta_pooled_smd'])} (95% CI {_f(c['meta_ci_low'])} to {_f(c['meta_ci_high'])}), "
+                  f"tau² {_f(c['meta_tau2'], 3)}, I² {_f(c['meta_i2_percent'], 0)}%.", ""]
+        prim = c["methods"].get(PRIMARY_METHOD) or next(iter(c["methods"].values()), None)
+        if prim and prim["power"] is not None:
+            pw = prim["power"]
+            g = c["hedges_g_mean"]
+            direction = "no clear effect" if g is None or abs(g) < 0.1 else (
+                "a benefit of treatment" if g > 0 else "a harm of treatment")
+            L += [f"**Finding:** across {c.get('n_replicates')} simulated trials the average standardized effect "
+                  f"indicates {direction} (g = {_f(g)}); a trial of this size detects it with probability "
+                  f"{pw:.0%} ({'adequately' if pw >= 0.8 else 'under'}powered at 80%).", ""]
+    if figures:
+        L += ["## Figures", ""] + [f"- [{Path(f).stem}]({f})" for f in figures] + [""]
+    return "\n".join(L)
+
+
+# ---------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------
+def _looks_like_results(p: Path) -> bool:
+    return (p / "manifest.json").exists() or not any(p.iterdir())
+
+
+def write_results(result, out_dir, *, force: bool = False, fmt: str = "png", figures: bool = True,
+                  seed: int | None = None) -> Path:
+    """Write ``result`` (a TrialResult) to ``out_dir``; return the directory."""
+    import numba
+
+    from .config import config_hash, dumps_toml, to_dict
+
+    out = Path(out_dir)
+    if out.exists():
+        if not force:
+            raise OutputExistsError(out)
+        if not out.is_dir() or not _looks_like_results(out):
+            raise OutputExistsError(f"{out} (not a probisim results directory; refusing to delete it even with --force)")
+    partial = out.with_name(out.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    cfg = result.config
+    R = int(len(result.screening.get("replicate", []))) or None
+    manifest = {
+        "probisim_version": _version("probisim"),
+        "versions": {"numpy": np.__version__, "numba": numba.__version__, "scipy": _version("scipy"),
+                     "matplotlib": _version("matplotlib"), "python": platform.python_version()},
+        "config_hash": config_hash(cfg), "name": cfg.name,
+        "seed": int(seed if seed is not None else cfg.seed), "replicates": R,
+        "n_randomized": cfg.n_randomized, "threads": int(numba.get_num_threads()),
+        "wall_s": float(result.wall_s), "timings": dict(result.timings),
+        "comparisons": list(result.per_replicate), "files": {},
+    }
+    current = "config.toml"
+    try:
+        def done(name):
+            manifest["files"][name] = FILES[name]
+        _write_text(partial / "config.toml", dumps_toml(to_dict(cfg)))
+        done("config.toml")
+        for name, tab in (("visits.csv", result.visits), ("participants.csv", result.participants),
+                          ("biomarkers.csv", result.biomarkers), ("screening.csv", result.screening)):
+            current = name
+            _write_csv(partial / name, tab)
+            done(name)
+        current = "per_replicate.csv"
+        _write_csv(partial / current, per_replicate_table(result.per_replicate))
+        done(current)
+        current = "arm_summary.csv"
+        _write_csv(partial / current, arm_summary_table(result.visits, result.biomarkers))
+        done(current)
+        if result.individual_effects:
+            current = "individual_effects.csv"
+            _write_csv(partial / current, result.individual_effects)
+            done(current)
+        current = "trajectories.npz"
+        tmp = partial / "trajectories.tmp.npz"
+        np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in result.trajectories.items()})
+        os.replace(tmp, partial / current)
+        done(current)
+        current = "summary.json"
+        condensed = condensed_summary(result.summary, result.per_replicate)
+        _write_json(partial / current, {"condensed": condensed, "detail": result.summary})
+        done(current)
+        fig_files: list[str] = []
+        if figures:
+            current = "figures/"
+            from .plotting import plot_all
+            fig_files = [str(p.relative_to(partial)) for p in plot_all(result, partial / "figures", fmt=fmt)]
+            done(current)
+            manifest["figures"] = fig_files
+        current = "report.md"
+        _write_text(partial / current, render_report(result, manifest, condensed, fig_files))
+        done(current)
+        current = "manifest.json"
+        manifest["files"]["manifest.json"] = FILES["manifest.json"]
+        _write_json(partial / current, manifest)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        raise StoreError(f"writing {current} failed ({type(exc).__name__}: {exc}); "
+                         f"finished files kept in '{partial}'", partial) from exc
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(partial, out)
+    return out
+
+
+@dataclass
+class LoadedResults:
+    """A results directory read back; attributes mirror TrialResult."""
+
+    path: Path
+    config: Any
+    manifest: dict
+    visits: dict[str, np.ndarray]
+    participants: dict[str, np.ndarray]
+    biomarkers: dict[str, np.ndarray]
+    screening: dict[str, np.ndarray]
+    per_replicate: dict[str, dict[str, np.ndarray]]
+    summary: dict[str, dict]
+    condensed: dict[str, dict]
+    trajectories: dict[str, np.ndarray]
+    individual_effects: dict[str, np.ndarray] | None
+    arm_summary: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def wall_s(self) -> float:
+        return float(self.manifest.get("wall_s", float("nan")))
+
+    @property
+    def timings(self) -> dict:
+        return dict(self.manifest.get("timings", {}))
+
+    def comparisons(self) -> list[str]:
+        return list(self.per_replicate)
+
+
+def read_results(path) -> LoadedResults:
+    """Read a directory written by :func:`write_results`."""
+    from .config import from_dict
+    from .trial import TrialConfig
+
+    p = Path(path)
+    if not (p / "manifest.json").is_file():
+        raise FileNotFoundError(f"'{p}' is not a probisim results directory (no manifest.json)")
+    manifest = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
+    with open(p / "config.toml", "rb") as fh:
+        cfg = from_dict(TrialConfig, tomllib.load(fh))
+    summ = json.loads((p / "summary.json").read_text(encoding="utf-8"))
+    with np.load(p / "trajectories.npz") as z:
+        traj = {k: z[k] for k in z.files}
+    ite = _read_csv(p / "individual_effects.csv") if (p / "individual_effects.csv").exists() else None
+    return LoadedResults(
+        path=p, config=cfg, manifest=manifest,
+        visits=_read_csv(p / "visits.csv"), participants=_read_csv(p / "participants.csv"),
+        biomarkers=_read_csv(p / "biomarkers.csv"), screening=_read_csv(p / "screening.csv"),
+        per_replicate=_per_replicate_from_table(_read_csv(p / "per_replicate.csv")),
+        summary=summ.get("detail", {}), condensed=summ.get("condensed", {}), trajectories=traj,
+        individual_effects=ite, arm_summary=_read_csv(p / "arm_summary.csv"),
+    )
