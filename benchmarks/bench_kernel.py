@@ -1,0 +1,311 @@
+"""Day-step throughput: the Numba kernel, its NumPy reference, and the arithmetic floor.
+
+A *participant-step* is one participant advanced by one simulated day, i.e.
+``substeps_per_day`` (default 4) generalized Lotka-Volterra substeps plus the
+host and mood updates.  Three implementations do the same work on the same
+20-taxon model (the 11 resident guilds plus 9 strains: the 8 default strains
+and one synthetic strain added through ``ModelConfig``):
+
+* ``kernel``    -- :func:`probisim.kernels.step_day` (Numba, ``prange`` over participants)
+* ``reference`` -- :func:`probisim.reference.step_day` (plain NumPy, vectorised over
+  participants; single-threaded: BLAS is pinned to one thread)
+* ``floor``     -- :func:`probisim.kernels.floor_day`: the same gLV matrix-vector
+  product and exponential per substep without noise, diet or host state, i.e. the
+  attainable rate of the bare arithmetic
+
+Every configuration is timed ``--reps`` times after a warm-up call; the best
+rate is reported (the median is in the JSON too).  Compilation is timed apart:
+``compile_s`` is a cold compile of ``step_day`` + ``floor_day`` in a child
+process with an empty Numba cache; ``cache_load_s`` is the first call in this
+process (which loads the on-disk cache).
+
+    python benchmarks/bench_kernel.py            # table
+    python benchmarks/bench_kernel.py --json     # one JSON object
+    python benchmarks/bench_kernel.py --quick    # smoke run (n = 1000 only, 2 reps)
+
+Goals (``ratios`` in the JSON): kernel/floor single thread at 10k >= 0.5,
+kernel 2 threads / 1 thread at 10k >= 1.7, kernel/reference at 10k >= 3.
+"""
+
+from __future__ import annotations
+
+import os
+
+# the reference must not get extra cores from a multithreaded BLAS behind our back
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+from probisim import kernels as K  # noqa: E402
+from probisim import reference as R  # noqa: E402
+from probisim import rng  # noqa: E402
+from probisim.model import ModelConfig, compile_model  # noqa: E402
+from probisim.population import PopulationConfig, generate  # noqa: E402
+from probisim.sim import DAY_OFFSET  # noqa: E402
+from probisim.taxa import DEFAULT_STRAINS, Strain  # noqa: E402
+
+N_TAXA = 20
+SEED = 2024
+
+
+def bench_model():
+    """11 residents + the default strains + synthetic strains up to exactly 20 taxa."""
+    cfg0 = ModelConfig()
+    strains = dict(cfg0.strains)
+    k = 0
+    while len(cfg0.taxa) + len(strains) < N_TAXA:
+        strains[f"bench_synthetic_{k}"] = Strain(long_name="synthetic benchmark strain", genus="Syntheticus",
+                                                 gastric_survival=0.2, growth_per_day=0.8, niche=0.3,
+                                                 gaba_capacity=2.0, anti_inflammatory=0.2, barrier_support=0.1,
+                                                 vagal_activity=0.2)
+        k += 1
+    names = tuple(strains)[: N_TAXA - len(cfg0.taxa)]
+    model = compile_model(ModelConfig(strains=strains), names)
+    assert model.n_taxa == N_TAXA, model.n_taxa
+    return model
+
+
+class Work:
+    """A population of n with drivers for one ordinary dosing day."""
+
+    def __init__(self, model, n: int):
+        self.model = model
+        pids = np.arange(n, dtype=np.uint32)
+        pop = generate(model, PopulationConfig(), pids, np.zeros(n, np.int64), SEED)
+        self.pop = pop
+        S = model.n_taxa
+        st = model.is_strain
+        N0 = pop.N.copy()
+        N0[:, st] = 1e7  # every strain present: all terms do work
+        self.N0, self.H0, self.M0 = N0, pop.H.copy(), pop.M.copy()
+        tr = pop.traits
+        DRV = np.zeros((n, K.N_DRIVERS))
+        DRV[:, K.D_FIBRE] = tr["fibre_g_per_day"]
+        DRV[:, K.D_SUGAR] = tr["sugar_g_per_day"]
+        DRV[:, K.D_FERM] = tr["fermented_servings_per_day"]
+        DRV[:, K.D_LOAD] = tr["background_stress_load"]
+        DRV[:, K.D_INULIN] = 5.0
+        DRV[:, K.D_PRODUCT] = 1.0
+        self.DRV = DRV
+        self.IMM = DRV[:, K.D_FERM, None] * model.fermented_cells[None, :]
+        self.IMM[:, st] += model.config.micro.transit_washout_per_day * 1e7
+        self.KILL = np.zeros((n, S))
+        self.keys = rng.participant_keys(SEED, pop.replicate, "dynamics")
+        self.reset()
+
+    def reset(self):
+        n, S = self.N0.shape
+        self.N, self.H, self.M = self.N0.copy(), self.H0.copy(), self.M0.copy()
+        self.status = np.zeros(n, np.int64)
+        self.fail_day = np.zeros(n, np.int64)
+        self.WORK = np.zeros((n, 2 * S))
+        self.day = DAY_OFFSET
+
+    def args(self):
+        m, p = self.model, self.pop
+        return (self.N, self.H, self.M, p.T, p.KAPPA, p.CSENS, p.CPRESS, self.DRV, self.IMM, self.KILL, m.TP,
+                m.ALPHA, m.NORMS, m.PRM, self.keys, p.pids, np.int64(self.day), self.status, self.fail_day,
+                self.WORK)
+
+    def kernel(self):
+        K.step_day(*self.args())
+        self.day += 1
+
+    def reference(self):
+        R.step_day(*self.args())
+        self.day += 1
+
+    def floor(self):
+        m, p = self.model, self.pop
+        K.floor_day(self.N, p.KAPPA, p.CSENS, p.CPRESS, m.TP, m.ALPHA, m.NORMS, int(m.PRM[K.P_NSUB]), self.WORK)
+
+
+def time_impl(fn, n: int, reps: int, min_s: float) -> tuple[float, float]:
+    """(best, median) participant-steps/s; each rep calls fn until >= min_s elapsed."""
+    fn()  # warm-up (caches, page faults)
+    rates = []
+    for _ in range(reps):
+        calls = 0
+        t0 = time.perf_counter()
+        while True:
+            fn()
+            calls += 1
+            el = time.perf_counter() - t0
+            if el >= min_s:
+                break
+        rates.append(n * calls / el)
+    return max(rates), statistics.median(rates)
+
+
+_COLD = """
+import time, numpy as np
+t0 = time.perf_counter()
+from probisim import kernels as K
+t1 = time.perf_counter()
+n, S = 2, 20
+z = lambda *s: np.zeros(s)
+N = np.ones((n, S)); H = np.ones((n, K.N_HOST)); M = z(n, 3); T = np.ones((n, K.N_TRAITS))
+TP = np.ones((S, K.N_TAXON_PARAMS)); PRM = np.ones(len(K.PARAM_NAMES)); PRM[K.P_BAR_REF] = 0.5
+K.step_day(N, H, M, T, np.ones((n, S)), np.ones((n, S)), np.ones((n, S)), z(n, K.N_DRIVERS), z(n, S), z(n, S),
+           TP, z(S, S), np.ones(K.N_NORMS), PRM, np.zeros((n, 2), np.uint32), np.arange(n, dtype=np.uint32),
+           np.int64(0), np.zeros(n, np.int64), np.zeros(n, np.int64), z(n, 2 * S))
+t2 = time.perf_counter()
+K.floor_day(N, np.ones((n, S)), np.ones((n, S)), np.ones((n, S)), TP, z(S, S), np.ones(K.N_NORMS), 4, z(n, 2 * S))
+t3 = time.perf_counter()
+print(t2 - t1, t3 - t2)
+"""
+
+
+def cold_compile_s() -> dict:
+    """Compile step_day and floor_day from scratch in a child with an empty cache dir."""
+    with tempfile.TemporaryDirectory() as d:
+        env = {**os.environ, "NUMBA_CACHE_DIR": d}
+        out = subprocess.run([sys.executable, "-c", _COLD], env=env, capture_output=True, text=True, check=True)
+    a, b = (float(x) for x in out.stdout.split())
+    return {"step_day": a, "floor_day": b}
+
+
+def machine() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
+            "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
+            "platform": platform.platform(), "load_avg": os.getloadavg()}
+
+
+def run(args) -> dict:
+    model = bench_model()
+    sizes = [1000] if args.quick else [int(x) for x in args.sizes.split(",")]
+    threads = [t for t in (1, 2) if t <= numba.config.NUMBA_NUM_THREADS]
+    reps = 2 if args.quick else args.reps
+    min_s = 0.05 if args.quick else args.min_s
+    out = {"machine": machine(), "step": f"one participant advanced one day = {int(model.PRM[K.P_NSUB])} gLV "
+                                        "substeps + host + mood", "taxa": N_TAXA, "results": []}
+    # first call in this process: cache load (or compile if the cache is cold)
+    w = Work(model, 16)
+    t0 = time.perf_counter()
+    w.kernel()
+    t1 = time.perf_counter()
+    w.floor()
+    t2 = time.perf_counter()
+    out["cache_load_s"] = {"step_day": t1 - t0, "floor_day": t2 - t1}
+    cold = cold_compile_s() if not args.no_cold else None
+    out["compile_s"] = (cold["step_day"] + cold["floor_day"]) if cold else None
+    out["compile_detail_s"] = cold
+    before = numba.get_num_threads()
+    res = out["results"]
+    try:
+        for n in sizes:
+            w = Work(model, n)
+            for t in threads:
+                numba.set_num_threads(t)
+                for impl in ("kernel", "floor"):
+                    w.reset()
+                    best, med = time_impl(getattr(w, impl), n, reps, min_s)
+                    assert (w.status == K.STATUS_OK).all()
+                    res.append({"impl": impl, "n": n, "taxa": N_TAXA, "threads": t,
+                                "participant_steps_per_s": best, "median_participant_steps_per_s": med})
+                    _progress(res[-1], args)
+            if n <= args.ref_max_n:
+                numba.set_num_threads(1)
+                w.reset()
+                best, med = time_impl(w.reference, n, max(2, reps // 2) if n > 10_000 else reps, min_s)
+                res.append({"impl": "reference", "n": n, "taxa": N_TAXA, "threads": 1,
+                            "participant_steps_per_s": best, "median_participant_steps_per_s": med})
+                _progress(res[-1], args)
+    finally:
+        numba.set_num_threads(before)
+
+    def rate(impl, n, t):
+        for r in res:
+            if r["impl"] == impl and r["n"] == n and r["threads"] == t:
+                return r["participant_steps_per_s"]
+        return None
+
+    nn = 10_000 if 10_000 in sizes else sizes[-1]
+
+    def ratio(a, b):
+        return a / b if a and b else None
+
+    out["ratios"] = {
+        "n": nn,
+        "kernel_over_floor_1thread": ratio(rate("kernel", nn, 1), rate("floor", nn, 1)),
+        "kernel_2threads_over_1thread": ratio(rate("kernel", nn, 2), rate("kernel", nn, 1)),
+        "kernel_over_reference_1thread": ratio(rate("kernel", nn, 1), rate("reference", nn, 1)),
+        "kernel_2threads_over_reference": ratio(rate("kernel", nn, 2), rate("reference", nn, 1)),
+        "floor_2threads_over_1thread": ratio(rate("floor", nn, 2), rate("floor", nn, 1)),
+    }
+    out["goals"] = {"kernel_over_floor_1thread": 0.5, "kernel_2threads_over_1thread": 1.7,
+                    "kernel_over_reference_1thread": 3.0}
+    return out
+
+
+def _progress(r, args):
+    if not args.json:
+        print(f"  {r['impl']:<9} n={r['n']:>7} threads={r['threads']}  "
+              f"{r['participant_steps_per_s']:>12,.0f} participant-steps/s", file=sys.stderr, flush=True)
+
+
+def table(out: dict) -> str:
+    m = out["machine"]
+    lines = [f"CPU: {m['cpu']} ({m['cores']} cores), numba {m['numba']}, numpy {m['numpy']}, "
+             f"load avg {', '.join(f'{x:.2f}' for x in m['load_avg'])}",
+             f"step = {out['step']}; {out['taxa']} taxa; best of reps", "",
+             f"{'impl':<10} {'n':>8} {'threads':>7} {'participant-steps/s':>20} {'us/participant-step':>20}"]
+    for r in out["results"]:
+        v = r["participant_steps_per_s"]
+        lines.append(f"{r['impl']:<10} {r['n']:>8} {r['threads']:>7} {v:>20,.0f} {1e6 / v:>20.2f}")
+    lines.append("")
+    cl = out["cache_load_s"]
+    if out["compile_s"] is not None:
+        d = out["compile_detail_s"]
+        lines.append(f"cold compile: {out['compile_s']:.1f} s (step_day {d['step_day']:.1f} s, "
+                     f"floor_day {d['floor_day']:.1f} s); cached first call: step_day {cl['step_day']:.2f} s, "
+                     f"floor_day {cl['floor_day']:.2f} s")
+    rt, goals = out["ratios"], out["goals"]
+    lines.append(f"ratios at n = {rt['n']}:")
+    for k, v in rt.items():
+        if k == "n" or v is None:
+            continue
+        g = goals.get(k)
+        lines.append(f"  {k:<32} {v:6.2f}" + (f"   (goal >= {g}: {'met' if v >= g else 'MISSED'})" if g else ""))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--quick", action="store_true", help="smoke run: n = 1000, 2 short reps")
+    ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated population sizes")
+    ap.add_argument("--reps", type=int, default=5, help="timed repetitions per configuration")
+    ap.add_argument("--min-s", type=float, default=0.3, help="minimum seconds per repetition")
+    ap.add_argument("--ref-max-n", type=int, default=100_000, help="largest n for the NumPy reference")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-compile child process")
+    args = ap.parse_args(argv)
+    out = run(args)
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(table(out))
+
+
+if __name__ == "__main__":
+    main()

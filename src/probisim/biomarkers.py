@@ -1,0 +1,338 @@
+"""Biomarkers measured at study visits: stool qPCR, 16S sequencing, blood assays.
+
+The model holds true abundances ``N`` (cells per gram of stool, shape (n, S))
+and true host values; this module adds what the laboratory adds — assay
+error, limits of detection, and the sampling of sequencing reads — so the
+trial layer sees what an investigator would see.
+
+* :func:`qpcr` — taxon-specific qPCR, log10 cells/g. Log-normal assay error
+  (SD 0.15 log10 by default: replicate qPCR of stool DNA typically varies by
+  0.1–0.3 log10 between extractions, e.g. Matsuki et al. 2004, Rinttilä et al.
+  2004); a result below the detection limit (default 10⁴ cells/g, typical of
+  genus-level stool qPCR) is *censored at the limit* and flagged: the value
+  returned is the limit itself and ``detected`` is False, so arithmetic on
+  the values works and the analysis decides how to treat non-detects.
+* :func:`strain_detection` — strain-specific qPCR or selective culture
+  (default limit 10^3.5 cells/g), positive/negative, for washout curves.
+* :func:`sequence_16s` — 16S rRNA amplicon read counts: Dirichlet-multinomial
+  with concentration ``p·φ`` (``φ`` = ``dm_precision``, default 1000: the
+  extraction/PCR overdispersion that makes a taxon at 1% vary by ≈ 30% CV and
+  one at 10% by ≈ 10% between technical replicates) and ``read_depth`` reads.
+  Strains are separate columns; since merging columns of a DM draw is a DM
+  draw of the merged abundances, the caller may add a probiotic strain's
+  column to its genus after sequencing (16S rarely separates strains).
+* :func:`shannon`, :func:`simpson` (Gini–Simpson, 1 − Σp²),
+  :func:`observed_richness` — diversity from counts or proportions.
+* :func:`blood_panel` — hs-CRP, IL-6, cortisol, Kyn/Trp with unbiased
+  (mean-preserving) log-normal analytical error and lower limits of
+  detection; see :data:`BLOOD_ASSAYS` for the figures and their sources.
+
+Randomness: the ``"biomarkers"`` stream of :mod:`probisim.rng`, ``step`` =
+visit day, ``site`` from :data:`SITES`; the draw column is the taxon (or
+analyte) index, so results depend only on (replicate key, participant id,
+day, assay, column) — not on the order of participants or who else is
+measured. Taxon columns must therefore keep a fixed order across visits.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping, NamedTuple, Sequence
+
+import numpy as np
+from scipy.special import gammaincinv
+from scipy.stats import binom
+
+from .instruments import _visit_draws
+
+__all__ = [
+    "SITES",
+    "BloodAssay",
+    "BLOOD_ASSAYS",
+    "QPCR",
+    "qpcr",
+    "strain_detection",
+    "sequence_16s",
+    "shannon",
+    "simpson",
+    "observed_richness",
+    "blood_panel",
+]
+
+#: Draw sites on the "biomarkers" stream (distinct per assay and purpose).
+SITES: Mapping[str, int] = MappingProxyType(
+    {
+        "qpcr": 1,  # normals, one per taxon
+        "strain": 2,  # normals, one per strain
+        "dm_gamma": 3,  # uniforms: Gamma(α + 1) by inverse CDF, one per taxon
+        "dm_power": 4,  # uniforms: U^(1/α) factor turning Gamma(α + 1) into Gamma(α)
+        "reads": 5,  # uniforms: conditional binomial read counts, one per taxon
+        "blood": 6,  # normals, one per analyte (BLOOD_ASSAYS order)
+    }
+)
+
+
+class BloodAssay(NamedTuple):
+    """Analytical characteristics of one blood assay."""
+
+    key: str  #: output key (units in the name)
+    cv: float  #: analytical coefficient of variation
+    lod: float  #: lower limit of detection (same units); 0 = none
+    source: str
+
+
+#: Analytical CV and lower limit of detection per analyte, in input order.
+BLOOD_ASSAYS: Mapping[str, BloodAssay] = MappingProxyType(
+    {
+        "il6": BloodAssay(
+            "il6_pg_per_ml",
+            0.12,
+            0.2,
+            "high-sensitivity IL-6 immunoassays (ELISA / electrochemiluminescence): lower limit "
+            "0.1-0.3 pg/mL, between-run CV 10-15% at the 1-5 pg/mL of community adults",
+        ),
+        "crp": BloodAssay(
+            "crp_mg_per_l",
+            0.07,
+            0.1,
+            "hs-CRP immunoturbidimetric/nephelometric methods: analytical CV 5-10% near 1-3 mg/L, "
+            "limit of detection about 0.1-0.2 mg/L (Roberts et al. 2001, Clin Chem 47:418)",
+        ),
+        "cortisol": BloodAssay(
+            "cortisol_nmol_per_l",
+            0.08,
+            2.0,
+            "automated serum cortisol immunoassays: CV about 5-10%, limit of detection a few "
+            "nmol/L, far below morning serum values (150-600 nmol/L)",
+        ),
+        "kyn_trp": BloodAssay(
+            "kyn_trp",
+            0.08,
+            0.0,
+            "HPLC or LC-MS/MS kynurenine and tryptophan, CV about 5-6% each, so about 8% on their "
+            "ratio; both analytes far above their limits of quantification (ratio in input units)",
+        ),
+    }
+)
+
+
+class QPCR(NamedTuple):
+    """qPCR result: log10 cells/g (censored at the limit) and detection flags."""
+
+    log10_cells_per_g: np.ndarray  #: (n, S) float64; equals the limit where not detected
+    detected: np.ndarray  #: (n, S) bool
+
+
+# --------------------------------------------------------------------------
+# qPCR and strain detection
+# --------------------------------------------------------------------------
+def _abundances(N, name: str) -> np.ndarray:
+    N = np.asarray(N, dtype=np.float64)
+    if N.ndim != 2:
+        raise ValueError(f"{name} must have shape (n, S), got {N.shape}")
+    if not np.all(np.isfinite(N)) or np.any(N < 0):
+        raise ValueError(f"{name} must be finite and non-negative (cells per gram)")
+    return N
+
+
+def _limits(limit, S: int, taxa: Sequence[str] | None, default: float) -> np.ndarray:
+    """Detection limits (S,) from a scalar, a sequence, or a taxon -> limit mapping."""
+    if isinstance(limit, Mapping):
+        if taxa is None or len(taxa) != S:
+            raise ValueError("a per-taxon detection-limit mapping needs taxa names, one per column")
+        unknown = set(limit) - set(taxa)
+        if unknown:
+            raise KeyError(f"detection limits given for unknown taxa: {sorted(unknown)}")
+        return np.array([float(limit.get(t, default)) for t in taxa])
+    out = np.broadcast_to(np.asarray(limit, dtype=np.float64), (S,))
+    return out.copy()
+
+
+def _measure_log10(N, lod, sd, keys, pids, day, site):
+    """Measured log10 abundance (censored at ``lod``) and detection mask."""
+    z = _visit_draws("normal", keys, pids, day, site, N.shape[1])
+    with np.errstate(divide="ignore"):
+        measured = np.log10(N) + sd * z  # N = 0 gives -inf: never detected
+    detected = measured >= lod
+    return np.where(detected, measured, lod), detected
+
+
+def qpcr(
+    N,
+    *,
+    keys,
+    pids,
+    day,
+    detection_limit_log10: float | Sequence[float] | Mapping[str, float] = 4.0,
+    assay_sd_log10: float = 0.15,
+    taxa: Sequence[str] | None = None,
+) -> QPCR:
+    """Taxon-specific qPCR of stool: log10 cells/g with a detection limit.
+
+    ``N`` (n, S) true cells/g. ``detection_limit_log10`` is one limit for all
+    taxa, one per column, or a mapping taxon -> limit (others keep 4.0; needs
+    ``taxa``). Returns :class:`QPCR` ``(log10_cells_per_g, detected)``; values
+    below the limit are reported as the limit with ``detected`` False.
+    """
+    N = _abundances(N, "N")
+    lod = _limits(detection_limit_log10, N.shape[1], taxa, 4.0)
+    values, detected = _measure_log10(N, lod, assay_sd_log10, keys, pids, day, SITES["qpcr"])
+    return QPCR(values, detected)
+
+
+def strain_detection(
+    N_strains,
+    *,
+    keys,
+    pids,
+    day,
+    detection_limit_log10: float | Sequence[float] = 3.5,
+    assay_sd_log10: float = 0.15,
+) -> np.ndarray:
+    """Strain-specific qPCR / culture: positive (True) or negative, (n, k) bool.
+
+    Positive when the measured log10 cells/g (truth plus assay error) reaches
+    the limit (default 10^3.5 cells/g); a strain that is absent is never
+    positive (no false positives are modelled).
+    """
+    N = _abundances(N_strains, "N_strains")
+    lod = _limits(detection_limit_log10, N.shape[1], None, 3.5)
+    return _measure_log10(N, lod, assay_sd_log10, keys, pids, day, SITES["strain"])[1]
+
+
+# --------------------------------------------------------------------------
+# 16S sequencing
+# --------------------------------------------------------------------------
+def _dirichlet(p, phi, keys, pids, day) -> np.ndarray:
+    """Dirichlet(p·φ) proportions by inverse-CDF gammas, computed in log space.
+
+    Gamma(α) = Gamma(α + 1) · U^(1/α): the first factor by the inverse
+    regularised incomplete gamma function of one uniform, the second from
+    another uniform. Exact in distribution, one fixed pair of uniforms per
+    taxon (no rejection loop), and no underflow for the tiny α of rare taxa.
+    Taxa with p = 0 get proportion 0.
+    """
+    S = p.shape[1]
+    alpha = p * phi
+    present = alpha > 0
+    safe = np.where(present, alpha, 1.0)
+    u_gamma = _visit_draws("uniform", keys, pids, day, SITES["dm_gamma"], S)
+    u_power = _visit_draws("uniform", keys, pids, day, SITES["dm_power"], S)
+    log_g = np.log(gammaincinv(safe + 1.0, u_gamma)) + np.log(u_power) / safe
+    log_g = np.where(present, log_g, -np.inf)
+    q = np.exp(log_g - log_g.max(axis=1, keepdims=True))
+    return q / q.sum(axis=1, keepdims=True)
+
+
+def sequence_16s(
+    N,
+    *,
+    keys,
+    pids,
+    day,
+    read_depth: int | Sequence[int] = 20000,
+    dm_precision: float = 1000.0,
+) -> np.ndarray:
+    """16S amplicon read counts (n, S) int64, each row summing to ``read_depth``.
+
+    Dirichlet-multinomial: proportions ~ Dirichlet(φ·N/ΣN) with
+    φ = ``dm_precision`` (``np.inf`` gives a plain multinomial), then
+    ``read_depth`` reads (scalar or one per participant) drawn as a chain of
+    conditional binomials, each by inverse CDF of one uniform, so the counts
+    are exact in distribution and deterministic per (key, pid, day, taxon).
+    """
+    N = _abundances(N, "N")
+    n, S = N.shape
+    total = N.sum(axis=1, keepdims=True)
+    if np.any(total <= 0):
+        raise ValueError("every sample needs some bacteria (a row of N sums to 0)")
+    if not dm_precision > 0:
+        raise ValueError("dm_precision must be positive (np.inf for a multinomial)")
+    depth = np.broadcast_to(np.asarray(read_depth), (n,))
+    if np.any(depth < 0) or np.any(depth != np.round(depth)):
+        raise ValueError("read_depth must be non-negative integers")
+    p = N / total
+    q = p if np.isinf(dm_precision) else _dirichlet(p, float(dm_precision), keys, pids, day)
+    # conditional binomials: X_i | earlier ~ Bin(remaining, q_i / Σ_{j≥i} q_j)
+    tail = np.cumsum(q[:, ::-1], axis=1)[:, ::-1]
+    u = _visit_draws("uniform", keys, pids, day, SITES["reads"], S)
+    counts = np.zeros((n, S), dtype=np.int64)
+    remaining = depth.astype(np.int64)
+    for i in range(S):
+        # the last present taxon has tail == q exactly (nothing after it is
+        # added), so its share is exactly 1 and it takes every remaining read
+        share = np.divide(q[:, i], tail[:, i], out=np.zeros(n), where=tail[:, i] > 0)
+        c = binom.ppf(u[:, i], remaining, np.minimum(share, 1.0)).astype(np.int64)
+        counts[:, i] = c
+        remaining = remaining - c
+    return counts
+
+
+# --------------------------------------------------------------------------
+# Diversity
+# --------------------------------------------------------------------------
+def _proportions(x) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    if np.any(x < 0):
+        raise ValueError("counts or proportions must be non-negative")
+    total = x.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x / total  # a row of zeros gives NaN
+
+
+def shannon(counts_or_p, *, base: float = np.e) -> np.ndarray | float:
+    """Shannon diversity −Σ p log p along the last axis (natural log by default)."""
+    p = _proportions(counts_or_p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(p > 0, p * np.log(p), 0.0)
+    h = -terms.sum(axis=-1) / np.log(base)
+    return np.where(np.isnan(p).any(axis=-1), np.nan, h)[()]
+
+
+def simpson(counts_or_p) -> np.ndarray | float:
+    """Gini–Simpson diversity 1 − Σ p² along the last axis."""
+    p = _proportions(counts_or_p)
+    return (1.0 - (p**2).sum(axis=-1))[()]
+
+
+def observed_richness(counts) -> np.ndarray | int:
+    """Number of taxa with at least one read, along the last axis."""
+    return (np.asarray(counts) > 0).sum(axis=-1)[()]
+
+
+# --------------------------------------------------------------------------
+# Blood
+# --------------------------------------------------------------------------
+def blood_panel(
+    il6,
+    crp,
+    cortisol,
+    kyn_trp,
+    *,
+    keys,
+    pids,
+    day,
+) -> dict[str, np.ndarray]:
+    """Measured blood markers with assay error and limits of detection.
+
+    Inputs are true values, shape (n,): IL-6 pg/mL, CRP mg/L, cortisol
+    nmol/L, Kyn/Trp ratio. Each measurement is truth × exp(σz − σ²/2) with
+    σ² = log(1 + CV²) (mean equal to the truth), CV and limit from
+    :data:`BLOOD_ASSAYS`; a value below the limit is reported as the limit.
+    Returns ``il6_pg_per_ml``, ``crp_mg_per_l``, ``cortisol_nmol_per_l``,
+    ``kyn_trp`` (float64) and ``<key>_detected`` (bool) for each.
+    """
+    truth = {"il6": il6, "crp": crp, "cortisol": cortisol, "kyn_trp": kyn_trp}
+    n = np.asarray(pids).size
+    z = _visit_draws("normal", keys, pids, day, SITES["blood"], len(BLOOD_ASSAYS))
+    out: dict[str, np.ndarray] = {}
+    for j, (name, assay) in enumerate(BLOOD_ASSAYS.items()):
+        x = np.broadcast_to(np.asarray(truth[name], dtype=np.float64), (n,))
+        if not np.all(np.isfinite(x)) or np.any(x < 0):
+            raise ValueError(f"{name} must be finite and non-negative")
+        sigma = np.sqrt(np.log1p(assay.cv**2))
+        measured = x * np.exp(sigma * z[:, j] - 0.5 * sigma**2)
+        detected = measured >= assay.lod if assay.lod > 0 else np.ones(n, dtype=bool)
+        out[assay.key] = np.where(detected, measured, assay.lod)
+        out[f"{assay.key}_detected"] = detected
+    return out
