@@ -13,8 +13,10 @@ and one synthetic strain added through ``ModelConfig``):
   product and exponential per substep without noise, diet or host state, i.e. the
   attainable rate of the bare arithmetic
 
-Every configuration is timed ``--reps`` times after a warm-up call; the best
-rate is reported (the median is in the JSON too).  Compilation is timed apart:
+Every configuration is timed in ``--reps`` batches of at least ``--min-s``
+seconds after a warm-up call, the configurations interleaved so that a busy
+neighbour on a shared machine hits them alike; the best batch is reported
+(the median is in the JSON too).  Compilation is timed apart:
 ``compile_s`` is a cold compile of ``step_day`` + ``floor_day`` in a child
 process with an empty Numba cache; ``cache_load_s`` is the first call in this
 process (which loads the on-disk cache).
@@ -53,7 +55,7 @@ from probisim import rng  # noqa: E402
 from probisim.model import ModelConfig, compile_model  # noqa: E402
 from probisim.population import PopulationConfig, generate  # noqa: E402
 from probisim.sim import DAY_OFFSET  # noqa: E402
-from probisim.taxa import DEFAULT_STRAINS, Strain  # noqa: E402
+from probisim.taxa import Strain  # noqa: E402
 
 N_TAXA = 20
 SEED = 2024
@@ -131,21 +133,16 @@ class Work:
         K.floor_day(self.N, p.KAPPA, p.CSENS, p.CPRESS, m.TP, m.ALPHA, m.NORMS, int(m.PRM[K.P_NSUB]), self.WORK)
 
 
-def time_impl(fn, n: int, reps: int, min_s: float) -> tuple[float, float]:
-    """(best, median) participant-steps/s; each rep calls fn until >= min_s elapsed."""
-    fn()  # warm-up (caches, page faults)
-    rates = []
-    for _ in range(reps):
-        calls = 0
-        t0 = time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            el = time.perf_counter() - t0
-            if el >= min_s:
-                break
-        rates.append(n * calls / el)
-    return max(rates), statistics.median(rates)
+def time_batch(fn, n: int, min_s: float) -> float:
+    """Participant-steps/s of one batch: fn called until >= min_s seconds have elapsed."""
+    calls = 0
+    t0 = time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        el = time.perf_counter() - t0
+        if el >= min_s:
+            return n * calls / el
 
 
 _COLD = """
@@ -178,14 +175,19 @@ def cold_compile_s() -> dict:
 
 def machine() -> dict:
     cpu = platform.processor() or ""
+    info = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
+                if not line.strip():
+                    break  # first processor only
+                k, _, v = line.partition(":")
+                info[k.strip()] = v.strip()
     except OSError:
         pass
+    cpu = info.get("model name", cpu)
+    if "cpu family" in info:
+        cpu += f" (family {info['cpu family']}, model {info.get('model', '?')})"
     return {"cpu": cpu, "cores": os.cpu_count(), "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
             "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
             "platform": platform.platform(), "load_avg": os.getloadavg()}
@@ -215,21 +217,24 @@ def run(args) -> dict:
     try:
         for n in sizes:
             w = Work(model, n)
-            for t in threads:
-                numba.set_num_threads(t)
-                for impl in ("kernel", "floor"):
-                    w.reset()
-                    best, med = time_impl(getattr(w, impl), n, reps, min_s)
-                    assert (w.status == K.STATUS_OK).all()
-                    res.append({"impl": impl, "n": n, "taxa": N_TAXA, "threads": t,
-                                "participant_steps_per_s": best, "median_participant_steps_per_s": med})
-                    _progress(res[-1], args)
+            configs = [(impl, t) for t in threads for impl in ("kernel", "floor")]
             if n <= args.ref_max_n:
-                numba.set_num_threads(1)
-                w.reset()
-                best, med = time_impl(w.reference, n, max(2, reps // 2) if n > 10_000 else reps, min_s)
-                res.append({"impl": "reference", "n": n, "taxa": N_TAXA, "threads": 1,
-                            "participant_steps_per_s": best, "median_participant_steps_per_s": med})
+                configs.append(("reference", 1))
+            rates = {c: [] for c in configs}
+            for c in configs:  # warm-up: first touch of the arrays, caches
+                numba.set_num_threads(c[1])
+                getattr(w, c[0])()
+            # interleave the configurations so that a noisy neighbour hits all of them alike
+            for _ in range(reps):
+                for impl, t in configs:
+                    numba.set_num_threads(t)
+                    w.reset()
+                    rates[(impl, t)].append(time_batch(getattr(w, impl), n, min_s))
+                    assert (w.status == K.STATUS_OK).all()
+            for (impl, t), r in rates.items():
+                res.append({"impl": impl, "n": n, "taxa": N_TAXA, "threads": t,
+                            "participant_steps_per_s": max(r), "median_participant_steps_per_s": statistics.median(r),
+                            "reps": len(r)})
                 _progress(res[-1], args)
     finally:
         numba.set_num_threads(before)
@@ -295,8 +300,8 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quick", action="store_true", help="smoke run: n = 1000, 2 short reps")
     ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated population sizes")
-    ap.add_argument("--reps", type=int, default=5, help="timed repetitions per configuration")
-    ap.add_argument("--min-s", type=float, default=0.3, help="minimum seconds per repetition")
+    ap.add_argument("--reps", type=int, default=7, help="timed batches per configuration (interleaved)")
+    ap.add_argument("--min-s", type=float, default=0.15, help="minimum seconds per timed batch")
     ap.add_argument("--ref-max-n", type=int, default=100_000, help="largest n for the NumPy reference")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-compile child process")
     args = ap.parse_args(argv)

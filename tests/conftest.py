@@ -76,7 +76,7 @@ def _shared_population(shared_model) -> Population:
 
 
 @pytest.fixture()
-def community(shared_model, _shared_population):
+def burned_community(shared_model, _shared_population):
     """(model, burned-in population copy, seed) for 2000 community adults."""
     pop = _shared_population
     return shared_model, pop.subset(np.arange(pop.n)), SHARED_SEED

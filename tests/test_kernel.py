@@ -23,7 +23,7 @@ from probisim.population import PopulationConfig, generate
 from probisim.sim import DAY_OFFSET, Engine, SimulationError
 from probisim.taxa import DEFAULT_STRAINS
 
-from conftest import make_population
+from conftest import make_population, run_days
 
 # ---------------------------------------------------------------------------
 # Philox4x32-10 known answers (Random123 kat_vectors)
@@ -166,6 +166,16 @@ def _random_case(model, n, seed, special):
                 KILL=KILL, KEYS=keys, PIDS=pids, status=status, fail_day=fail_day)
 
 
+#: above this a fecal load is physically impossible (stool holds ~1e11-1e12 cells/g)
+MAX_CELLS_PER_G = 1e13
+
+
+def _plausible(N, H):
+    """Per row: every load physically possible, IL-6/CRP/cortisol strictly positive and finite."""
+    return ((N <= MAX_CELLS_PER_G).all(axis=1) & (H[:, [K.H_IL6, K.H_CRP, K.H_CORT]] > 0).all(axis=1)
+            & np.isfinite(H).all(axis=1))
+
+
 def _run(impl, model, case, day0, ndays):
     N, H, M = case["N"].copy(), case["H"].copy(), case["M"].copy()
     status, fail_day = case["status"].copy(), case["fail_day"].copy()
@@ -177,7 +187,7 @@ def _run(impl, model, case, day0, ndays):
     return N, H, M, status, fail_day, WORK
 
 
-@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, max_examples=120, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 20),
        strains=st.lists(st.sampled_from(STRAIN_NAMES), unique=True, max_size=4),
        nsub=st.sampled_from([1, 2, 4, 6]),
@@ -202,7 +212,17 @@ def test_kernel_matches_reference(n, strains, nsub, seed, day0, ndays, special):
         np.testing.assert_array_equal(Nk[0], case["N"][0])
         np.testing.assert_array_equal(Hk[0], case["H"][0])
         np.testing.assert_array_equal(Mk[0], case["M"][0])
+    # Rows whose state left the physical range (the explicit substep overshooting
+    # at coarse substeps, see test_coarse_substeps_do_not_silently_overshoot)
+    # sit at exp(hundreds), where a few ulps in the exponent exceed 1e-12
+    # relative: both implementations must agree that they are implausible,
+    # and the values are compared only on the physical range.
     ok = sk == K.STATUS_OK
+    wild_k, wild_r = ~_plausible(Nk, Hk), ~_plausible(Nr, Hr)
+    np.testing.assert_array_equal(wild_k[ok], wild_r[ok])
+    if (wild_k & ok).any():
+        event("implausible state reached (coarse substeps)")
+    ok &= ~wild_k
     np.testing.assert_allclose(Nk[ok], Nr[ok], rtol=1e-12, atol=0)
     np.testing.assert_allclose(Hk[ok], Hr[ok], rtol=1e-12, atol=0)
     np.testing.assert_allclose(Mk[ok], Mr[ok], rtol=1e-12, atol=1e-12)
@@ -237,7 +257,7 @@ def _group_strategy(cls, overrides=None):
 
 PARAMS = st.builds(
     ModelConfig,
-    micro=_group_strategy(MicrobiomeParams, {"substeps_per_day": st.sampled_from([1, 2, 4, 8]),
+    micro=_group_strategy(MicrobiomeParams, {"substeps_per_day": st.integers(2, 8),
                                              # x0.5-x1.15: faster washout than that makes slow guilds
                                              # unsustainable, which compile_model rejects (tested below)
                                              "transit_washout_per_day": st.floats(0.4, 0.92)}),
@@ -259,16 +279,20 @@ def _check_state(pop, eng):
         assert (H[:, k] >= 0).all(), K.HOST_NAMES[k]
 
 
-@settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, max_examples=50, suppress_health_check=[HealthCheck.too_slow])
 @given(cfg=PARAMS, seed=st.integers(0, 2**31 - 1), dose=st.floats(7.0, 11.0), load=st.floats(0.0, 3.0),
-       inulin=st.floats(0.0, 20.0), abx=st.booleans())
-def test_state_stays_valid_or_fails_loudly(cfg, seed, dose, load, inulin, abx):
+       inulin=st.floats(0.0, 20.0), gos=st.floats(0.0, 20.0), abx=st.booleans())
+def test_state_stays_valid_or_fails_loudly(cfg, seed, dose, load, inulin, gos, abx):
+    """Parameters within x0.5-x2 of their defaults (clipped to declared bounds), a
+    probiotic, a stressor, prebiotics and maybe an antibiotic course: every day the
+    state is finite and in range, or the engine raises SimulationError."""
     model = compile_model(cfg, ("L_rhamnosus_JB1", "B_longum_R0175"))
-    pop = make_population(model, 5, seed)
+    pop = make_population(model, 8, seed)
     eng = Engine(model, pop, seed)
     ivs = [Probiotic(strains={"L_rhamnosus_JB1": 10.0 ** dose, "B_longum_R0175": 10.0 ** dose},
                      start_day=3, end_day=25),
-           Stressor(load=load, start_day=10, end_day=16), Prebiotic(grams_per_day=inulin, start_day=5, end_day=30)]
+           Stressor(load=load, start_day=10, end_day=16), Prebiotic(grams_per_day=inulin, start_day=5, end_day=30),
+           Prebiotic(type="gos", grams_per_day=gos, start_day=8, end_day=20)]
     if abx:
         ivs.append(Antibiotic(kill_per_day=2.0, start_day=12, end_day=17))
     groups = [(np.arange(pop.n), tuple(ivs))]
@@ -283,6 +307,35 @@ def test_state_stays_valid_or_fails_loudly(cfg, seed, dose, load, inulin, abx):
         # a loud failure is acceptable; it must name participants and the day
         assert e.pids.size > 0 and "participant" in str(e)
         assert (eng.status != K.STATUS_OK).any()
+
+
+OVERSHOOT_REASON = ("kernel bug, reported to the lead: with 2 substeps/day, 20 g inulin + 20 g GOS makes the explicit "
+                    "gLV substep overshoot (Bifidobacterium x~100 in half a day), then self-limitation drives it to 0 "
+                    "and acetate cross-feeding blows up butyrate producers. Measured (n=500, 14 days): max fecal load "
+                    "1e17.4 cells/g, Bifidobacterium extinct in 43% of people, butyrate index up to 6e6, no "
+                    "SimulationError")
+
+
+@pytest.mark.parametrize("nsub", [1, pytest.param(2, marks=pytest.mark.xfail(strict=False, reason=OVERSHOOT_REASON)),
+                                  4])
+def test_coarse_substeps_do_not_silently_overshoot(nsub):
+    """Feeding Bifidobacterium must not make it extinct or push any load past 1e13
+    cells/g; an engine that cannot integrate the step must fail loudly instead."""
+    model = compile_model(ModelConfig(micro=MicrobiomeParams(substeps_per_day=nsub)))
+    b = model.index("Bifidobacterium")
+    ivs = (Prebiotic(type="inulin", grams_per_day=20.0, start_day=0, end_day=14),
+           Prebiotic(type="gos", grams_per_day=20.0, start_day=0, end_day=14))
+    try:
+        pop = make_population(model, 500, 1, burn_in=20)
+        fed = run_days(model, pop, 1, [(np.arange(pop.n), ivs)], 14)
+        unfed = run_days(model, pop, 1, [], 14)
+    except SimulationError:
+        return  # loud: acceptable
+    worst = np.log10(fed.N.max())
+    assert worst <= np.log10(MAX_CELLS_PER_G), f"fecal load reached 1e{worst:.1f} cells/g"
+    lost = (fed.N[-1, :, b] == 0).mean()
+    assert lost <= (unfed.N[-1, :, b] == 0).mean(), f"prebiotic made Bifidobacterium extinct in {lost:.1%}"
+    assert (fed.H[..., [K.H_IL6, K.H_CRP, K.H_CORT]] > 0).all()
 
 
 def test_unsustainable_parameters_are_rejected_at_compile_time():

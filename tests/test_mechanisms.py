@@ -80,8 +80,8 @@ def test_c7_bifidobacterium_washout_partial(washout):
 # ---------------------------------------------------------------------------
 # C6: bifidogenic effect of inulin
 # ---------------------------------------------------------------------------
-def test_c6_inulin_is_bifidogenic(community):
-    model, pop, seed = community
+def test_c6_inulin_is_bifidogenic(burned_community):
+    model, pop, seed = burned_community
     inulin = run_days(model, pop, seed, _everyone(pop, Prebiotic(type="inulin", grams_per_day=8.0,
                                                                  start_day=0, end_day=21)), 21)
     none = run_days(model, pop, seed, [], 21)
@@ -100,8 +100,8 @@ def test_c6_inulin_is_bifidogenic(community):
 # ---------------------------------------------------------------------------
 # acute stress suppresses Lactobacillus, which recovers
 # ---------------------------------------------------------------------------
-def test_acute_stressor_suppresses_lactobacillus_then_recovery(community):
-    model, pop, seed = community
+def test_acute_stressor_suppresses_lactobacillus_then_recovery(burned_community):
+    model, pop, seed = burned_community
     end = 5  # stressor on days 0-4
     stressed = run_days(model, pop, seed, _everyone(pop, Stressor(load=1.75, start_day=0, end_day=end)), 20)
     calm = run_days(model, pop, seed, [], 20)
@@ -119,8 +119,8 @@ def test_acute_stressor_suppresses_lactobacillus_then_recovery(community):
 # ---------------------------------------------------------------------------
 # a probiotic leaves the resident community about as it was
 # ---------------------------------------------------------------------------
-def test_probiotic_leaves_resident_diversity_unchanged(community):
-    model, pop, seed = community
+def test_probiotic_leaves_resident_diversity_unchanged(burned_community):
+    model, pop, seed = burned_community
     dose = Probiotic(strains={"L_helveticus_R0052": 1e10, "B_longum_R0175": 1e10}, start_day=0, end_day=28)
     a = run_days(model, pop, seed, _everyone(pop, dose), 28)
     b = run_days(model, pop, seed, _everyone(pop, Placebo(start_day=0, end_day=28)), 28)
@@ -170,8 +170,8 @@ def test_vagotomy_abolishes_vagal_strain_effect():
 # ---------------------------------------------------------------------------
 # co-occurrence of depression, inflammation and low butyrate producers
 # ---------------------------------------------------------------------------
-def test_depression_cooccurs_with_inflammation_and_low_faecalibacterium(shared_model, community):
-    model, pop, seed = community
+def test_depression_cooccurs_with_inflammation_and_low_faecalibacterium(burned_community):
+    model, pop, seed = burned_community
     fresh = make_population(model, pop.n, seed)  # the same people before burn-in
     D = pop.M[:, 2]
     r_il6 = stats.spearmanr(D, np.log(pop.H[:, K.H_IL6]))

@@ -16,7 +16,7 @@ from probisim import kernels as K
 from probisim import rng
 from probisim.interventions import Placebo, Prebiotic, Probiotic, Stressor
 from probisim.model import ModelConfig, compile_model
-from probisim.sim import Engine
+from probisim.sim import DAY_OFFSET, Engine
 from probisim.taxa import Strain
 
 from conftest import make_population, run_days
@@ -186,7 +186,7 @@ def test_noise_and_adherence_do_not_depend_on_the_arm(small):
     S = model.n_taxa
     # WORK[:, :S] holds the day's microbiome noise: identical across arms
     np.testing.assert_array_equal(ea.WORK[:, :S], eb.WORK[:, :S])
-    expected = rng.normals(ea.keys, pop.pids, 4 + (1 << 20), K.SITE_MICROBIOME, S)
+    expected = rng.normals(ea.keys, pop.pids, 4 + DAY_OFFSET, K.SITE_MICROBIOME, S)
     np.testing.assert_array_equal(ea.WORK[:, :S], expected)
     for ta, tb in zip(*took):
         np.testing.assert_array_equal(ta, tb)

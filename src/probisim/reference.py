@@ -309,7 +309,7 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     M[act] = Mp
     if WORK is not None:
         WORK[act, :S] = xi
-        WORK[act, S:] = w
+        WORK[act, S:2 * S] = w
 
 
 def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK=None) -> None:
@@ -327,4 +327,4 @@ def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK=None) -> Non
         x = x * np.exp(g * dt)
     N[...] = x
     if WORK is not None:
-        WORK[:, N.shape[1]:] = w
+        WORK[:, N.shape[1]:2 * N.shape[1]] = w
