@@ -309,15 +309,7 @@ def test_state_stays_valid_or_fails_loudly(cfg, seed, dose, load, inulin, gos, a
         assert (eng.status != K.STATUS_OK).any()
 
 
-OVERSHOOT_REASON = ("kernel bug, reported to the lead: with 2 substeps/day, 20 g inulin + 20 g GOS makes the explicit "
-                    "gLV substep overshoot (Bifidobacterium x~100 in half a day), then self-limitation drives it to 0 "
-                    "and acetate cross-feeding blows up butyrate producers. Measured (n=500, 14 days): max fecal load "
-                    "1e17.4 cells/g, Bifidobacterium extinct in 43% of people, butyrate index up to 6e6, no "
-                    "SimulationError")
-
-
-@pytest.mark.parametrize("nsub", [1, pytest.param(2, marks=pytest.mark.xfail(strict=False, reason=OVERSHOOT_REASON)),
-                                  4])
+@pytest.mark.parametrize("nsub", [1, 2, 4])
 def test_coarse_substeps_do_not_silently_overshoot(nsub):
     """Feeding Bifidobacterium must not make it extinct or push any load past 1e13
     cells/g; an engine that cannot integrate the step must fail loudly instead."""
@@ -341,6 +333,15 @@ def test_coarse_substeps_do_not_silently_overshoot(nsub):
 def test_unsustainable_parameters_are_rejected_at_compile_time():
     with pytest.raises(ConfigError, match="growth"):
         compile_model(ModelConfig(micro=MicrobiomeParams(transit_washout_per_day=1.6)))
+
+
+@pytest.mark.parametrize("host", [
+    dict(vagal_gaba_weight=0.0, vagal_serotonin_weight=0.0, vagal_butyrate_weight=0.0),
+    dict(serotonin_sporeformer_weight=0.0, serotonin_butyrate_weight=0.0),
+])
+def test_degenerate_signal_weights_are_rejected_at_compile_time(host):
+    with pytest.raises(ConfigError, match="weight"):
+        compile_model(ModelConfig(host=HostParams(**host)))
 
 
 # ---------------------------------------------------------------------------

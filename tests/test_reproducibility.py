@@ -207,3 +207,21 @@ def test_draws_depend_only_on_key_pid_step_site():
     assert not np.array_equal(full, rng.normals(keys, pids, 1235, 0, 9))  # step
     assert not np.array_equal(full, rng.normals(keys, pids, 1234, 1, 9))  # site
     assert rng.stream_key(1, 0, "dynamics") != rng.stream_key(1, 0, "adherence")
+
+
+def test_product_adherence_is_shared_whatever_the_arm_lists(small):
+    """The daily capsule draw belongs to the product, not to its list position:
+    an arm listing other interventions first takes its capsule on the same days."""
+    from probisim.interventions import StressManagement
+
+    model, pop, seed = small
+    rows = np.arange(pop.n)
+    arms = [(StressManagement(start_day=0, end_day=5), Probiotic(strains=DOSE, start_day=0, end_day=5)),
+            (Placebo(start_day=0, end_day=5),)]
+    took = []
+    for ivs in arms:
+        eng = Engine(model, pop.subset(rows), seed)
+        _, _, _, t = eng.drivers(3, [(rows, ivs)])
+        took.append(t[0][-1])
+    np.testing.assert_array_equal(took[0], took[1])
+    assert 0 < took[0].mean() < 1

@@ -6,7 +6,10 @@ participants it applies to: diet and stress drivers (``DRV``), immigration of
 live cells (``IMM``, cells/g/day) and antibiotic kill rates (``KILL``, 1/day).
 Products taken by mouth (capsules, sachets) and stress-management sessions are
 subject to daily adherence, decided per participant and day from the
-counter-based ``adherence`` stream.
+counter-based ``adherence`` stream. The draw is chosen by what is taken, not
+by its position in an arm's list: every arm's study product (probiotic,
+placebo, prebiotic) uses the same daily draw, so a participant's adherence is
+the same whichever arm they are in (common random numbers).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class Probiotic(_Window):
 
     kind: ClassVar[str] = "probiotic"
     oral: ClassVar[bool] = True
+    adherence_slot: ClassVar[int] = 0  # the study product: same daily draw in every arm
     strains: dict[str, float] = param(default_factory=dict, unit="CFU/day",
                                       bounds=(0.0, 1e13),
                                       source="typical doses 3e9 (Messaoudi 2011) to 1e10 CFU/day (Pinto-Sanchez 2017)",
@@ -90,6 +94,7 @@ class Placebo(_Window):
 
     kind: ClassVar[str] = "placebo"
     oral: ClassVar[bool] = True
+    adherence_slot: ClassVar[int] = 0
 
     def __post_init__(self):
         _check_window(self)
@@ -107,6 +112,7 @@ class Prebiotic(_Window):
 
     kind: ClassVar[str] = "prebiotic"
     oral: ClassVar[bool] = True
+    adherence_slot: ClassVar[int] = 0
     type: str = param("inulin", choices=("inulin", "fos", "gos"), doc="prebiotic type")
     grams_per_day: float = param(8.0, unit="g/day", bounds=(0.0, 100.0),
                                  source="5-8 g/day bifidogenic: Kolida 2007; Ramnani 2015; So 2018",
@@ -132,6 +138,7 @@ class Diet(_Window):
 
     kind: ClassVar[str] = "diet"
     oral: ClassVar[bool] = False
+    adherence_slot: ClassVar[int] = -1
     mode: str = param("add", choices=("add", "set"), doc="add to habitual intake, or set it")
     fibre_g_per_day: float | None = param(None, unit="g/day", bounds=(-100.0, 200.0),
                                           source="high-fibre arm ~45 g/day: Wastyk 2021", doc="fibre")
@@ -163,6 +170,7 @@ class Stressor(_Window):
 
     kind: ClassVar[str] = "stressor"
     oral: ClassVar[bool] = False
+    adherence_slot: ClassVar[int] = -1
     type: str = param("acute", choices=("acute", "chronic"),
                       doc="acute: constant load over the window; chronic: load on 5 of every 7 days")
     load: float = param(1.0, unit="load units", bounds=(0.0, 10.0),
@@ -187,6 +195,7 @@ class StressManagement(_Window):
 
     kind: ClassVar[str] = "stress_management"
     oral: ClassVar[bool] = True  # subject to adherence (attending sessions)
+    adherence_slot: ClassVar[int] = 1
     intensity: float = param(1.0, unit="fraction", bounds=(0.0, 1.0), doc="share of a full programme")
 
     def __post_init__(self):
@@ -205,6 +214,7 @@ class Antibiotic(_Window):
 
     kind: ClassVar[str] = "antibiotic"
     oral: ClassVar[bool] = True
+    adherence_slot: ClassVar[int] = 2
     kill_per_day: float = param(2.0, unit="1/day", bounds=(0.0, 50.0),
                                 source="Dethlefsen & Relman 2011: ciprofloxacin drops diversity within days",
                                 doc="kill rate for a taxon of sensitivity 1")

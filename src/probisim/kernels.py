@@ -187,7 +187,11 @@ NORM_NAMES = ("butyrate", "lps", "serotonin", "gaba", "fibre_ref_sat", "sugar_re
 N_NORMS = len(NORM_NAMES)
 
 #: participant status codes
-STATUS_OK, STATUS_NONFINITE, STATUS_EXTINCT = 0, 1, 2
+STATUS_OK, STATUS_NONFINITE, STATUS_EXTINCT, STATUS_IMPLAUSIBLE = 0, 1, 2, 3
+
+#: abundance above which a state is physically impossible (total faecal
+#: bacteria are ~1e11 cells/g; Sender 2016) and the run is stopped loudly
+MAX_CELLS_PER_G = 1e14
 
 #: draw sites inside the kernel (the counter's third word)
 SITE_MICROBIOME, SITE_MOOD = 0, 1
@@ -298,11 +302,19 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
                 # host modulation, saturating at a factor e^(+-1) so hormone swings
                 # cannot drive unbounded growth or certain extinction
                 m *= math.exp(math.tanh(TP[i, TP_CORT] * c + TP[i, TP_INFL] * iota))
-                z = N[p, i] / TP[i, TP_KREF]
-                g = (TP[i, TP_RHO] * (m - z / KAPPA[p, i] - CSENS[p, i] * comp)
-                     - TP[i, TP_DELTA] - KILL[p, i])
+                # Exact logistic step: growth a (everything but self-limitation,
+                # held over the substep) and self-limitation b*x solved in closed
+                # form, x' = x e^A / (1 + b dt x (e^A - 1)/A), so a fast grower
+                # can never overshoot its own capacity however long the substep.
                 sig = TP[i, TP_SIGMA]
-                x = N[p, i] * math.exp((g - 0.5 * sig * sig) * dt + sig * sqdt_scale * xi[i]) + IMM[p, i] * dt
+                a = (TP[i, TP_RHO] * (m - CSENS[p, i] * comp) - TP[i, TP_DELTA] - KILL[p, i]
+                     - 0.5 * sig * sig)
+                A = a * dt + sig * sqdt_scale * xi[i]
+                E1 = math.expm1(A)
+                phi = E1 / A if A != 0.0 else 1.0
+                x0 = N[p, i]
+                bdt = TP[i, TP_RHO] * dt / (TP[i, TP_KREF] * KAPPA[p, i])
+                x = x0 * (1.0 + E1) / (1.0 + bdt * x0 * phi) + IMM[p, i] * dt
                 if x < floor:
                     x = 0.0
                 N[p, i] = x
@@ -388,10 +400,13 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
         # --- loud failure: non-finite state or a fully extinct resident community
         bad = False
         alive = False
+        huge = False
         for j in range(S):
             v = N[p, j]
             if not math.isfinite(v):
                 bad = True
+            elif v > MAX_CELLS_PER_G:
+                huge = True
             if TP[j, TP_RESIDENT] != 0.0 and v > 0.0:
                 alive = True
         for k in range(N_HOST):
@@ -400,8 +415,13 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
         for k in range(N_MOOD):
             if not math.isfinite(M[p, k]):
                 bad = True
+        if not (H[p, H_IL6] > 0.0 and H[p, H_CRP] > 0.0 and H[p, H_CORT] > 0.0):
+            bad = True
         if bad:
             status[p] = STATUS_NONFINITE
+            fail_day[p] = day
+        elif huge:
+            status[p] = STATUS_IMPLAUSIBLE
             fail_day[p] = day
         elif not alive:
             status[p] = STATUS_EXTINCT
@@ -411,7 +431,7 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
 @njit(cache=True, parallel=True)
 def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK):
     """Noise-free arithmetic floor: the same gLV matrix–vector product and
-    exponential per substep, without random numbers, diet or host state.
+    exact logistic update (one expm1) per substep, without random numbers, diet or host state.
     Used only by the benchmark as the attainable rate of the bare arithmetic."""
     n, S = N.shape
     dt = 1.0 / nsub
@@ -425,6 +445,9 @@ def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK):
                 comp = 0.0
                 for j in range(S):
                     comp += ALPHA[i, j] * w[j]
-                z = N[p, i] / TP[i, TP_KREF]
-                g = TP[i, TP_RHO] * (TP[i, TP_NICHE] - z / KAPPA[p, i] - CSENS[p, i] * comp) - TP[i, TP_DELTA]
-                N[p, i] = N[p, i] * math.exp(g * dt)
+                A = (TP[i, TP_RHO] * (TP[i, TP_NICHE] - CSENS[p, i] * comp) - TP[i, TP_DELTA]) * dt
+                E1 = math.expm1(A)
+                phi = E1 / A if A != 0.0 else 1.0
+                x0 = N[p, i]
+                bdt = TP[i, TP_RHO] * dt / (TP[i, TP_KREF] * KAPPA[p, i])
+                N[p, i] = x0 * (1.0 + E1) / (1.0 + bdt * x0 * phi)

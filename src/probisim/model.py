@@ -164,6 +164,15 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
                                        "and competition (1 - delta/rho - sum(alpha) must exceed 0.05)")
         kappa_ref[i] = 1.0 / inv
 
+    hp = cfg.host
+    if hp.vagal_gaba_weight + hp.vagal_serotonin_weight + hp.vagal_butyrate_weight <= 0:
+        raise ConfigError(path="model.host.vagal_gaba_weight", value=0.0,
+                          expected="vagal GABA, serotonin and butyrate weights with a positive sum "
+                                   "(to cut the vagal route use model.vagotomy = true)")
+    if hp.serotonin_sporeformer_weight + hp.serotonin_butyrate_weight <= 0:
+        raise ConfigError(path="model.host.serotonin_sporeformer_weight", value=0.0,
+                          expected="serotonin spore-former and butyrate weights with a positive sum")
+
     NORMS = np.ones(K.N_NORMS)
 
     def _pos(x):

@@ -39,11 +39,11 @@ class MicrobiomeParams:
                                   source="Kolida 2007 (Br J Nutr 98:S41): little gain from 5 to 8 g inulin",
                                   doc="half-saturation of prebiotic responses, scaled by the consumers' current load")
     km_sugar_g: float = param(50.0, unit="g/day", bounds=(0.1, 500.0), doc="half-saturation of the sugar response")
-    reference_fibre_g: float = param(20.0, unit="g/day", bounds=(0.0, 200.0),
+    reference_fibre_g: float = param(20.0, unit="g/day", bounds=(1.0, 200.0),
                                      doc="fibre intake at which residents sit at their baseline")
     reference_sugar_g: float = param(60.0, unit="g/day", bounds=(0.0, 500.0),
                                      doc="added-sugar intake at which residents sit at their baseline")
-    cross_competition: float = param(0.05, unit="per unit community share", bounds=(-5.0, 5.0),
+    cross_competition: float = param(0.05, unit="per unit community share", bounds=(0.0, 5.0),
                                      doc="default competition between different guilds, per unit share of the reference community")
     congener_resident_competition: float = param(0.1, unit="per unit relative load", bounds=(0.0, 5.0),
                                                  doc="competition of a strain on its resident congener")

@@ -32,7 +32,7 @@ from .kernels import (
     P_SD_A, P_SD_D, P_SD_P, P_SERO_B, P_SERO_SF, P_SM_REACT, P_SM_VAG, P_TAU_B, P_TAU_BAR,
     P_TAU_CON, P_TAU_CORT, P_TAU_CRP, P_TAU_EXP, P_TAU_GABA, P_TAU_IL6, P_TAU_SERO, P_TH_A, P_TH_D,
     P_TH_P, P_TRP_EXP, P_VAG_5, P_VAG_B, P_VAG_G, P_VAG_S,
-    SITE_MICROBIOME, SITE_MOOD, STATUS_EXTINCT, STATUS_NONFINITE, STATUS_OK,
+    SITE_MICROBIOME, SITE_MOOD, STATUS_EXTINCT, STATUS_NONFINITE, STATUS_OK, STATUS_IMPLAUSIBLE, MAX_CELLS_PER_G,
     T_ASET, T_CORT, T_CRP, T_DSET, T_EXPECT, T_IL6, T_KT, T_PSET, T_REACT, T_SUSC, T_TONE,
     TP_ANTI, TP_BARRIER, TP_BUT, TP_CORT, TP_DELTA, TP_FIBRE, TP_FOS, TP_GABA, TP_GOS, TP_INFL,
     TP_INULIN, TP_KREF, TP_LPS, TP_NICHE, TP_RESIDENT, TP_RHO, TP_SERO, TP_SIGMA, TP_SUGAR,
@@ -224,8 +224,13 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
              + np.outer(phi_s, TP[:, TP_SUGAR]))
         m = np.where(m < 0.0, 0.0, m)
         m = m * np.exp(np.tanh(np.outer(c, TP[:, TP_CORT]) + np.outer(iota, TP[:, TP_INFL])))
-        g = rho * (m - z / kap - csens * comp) - delta - kill
-        x = Np * np.exp((g - half_var) * dt + shock) + imm * dt
+        a = rho * (m - csens * comp) - delta - kill - half_var
+        A = a * dt + shock
+        E1 = np.expm1(A)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            phi = np.where(A != 0.0, E1 / np.where(A != 0.0, A, 1.0), 1.0)
+        bdt = rho * dt / (kref * kap)
+        x = Np * (1.0 + E1) / (1.0 + bdt * Np * phi) + imm * dt
         x[x < floor] = 0.0
         Np = x
         # host
@@ -299,7 +304,11 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     # loud failure: non-finite state, or the whole resident community extinct
     bad = ~(np.isfinite(Np).all(axis=1) & np.isfinite(Hp).all(axis=1) & np.isfinite(Mp).all(axis=1))
     alive = (Np[:, resident] > 0.0).any(axis=1)
-    new_status = np.where(bad, STATUS_NONFINITE, np.where(alive, STATUS_OK, STATUS_EXTINCT))
+    with np.errstate(invalid="ignore"):
+        bad |= ~((Hp[:, H_IL6] > 0) & (Hp[:, H_CRP] > 0) & (Hp[:, H_CORT] > 0))
+        huge = (Np > MAX_CELLS_PER_G).any(axis=1) & ~bad
+    new_status = np.where(bad, STATUS_NONFINITE,
+                          np.where(huge, STATUS_IMPLAUSIBLE, np.where(alive, STATUS_OK, STATUS_EXTINCT)))
     failed = new_status != STATUS_OK
     status[act[failed]] = new_status[failed]
     fail_day[act[failed]] = day
@@ -323,8 +332,11 @@ def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK=None) -> Non
     for _ in range(nsub):
         w = CPRESS * x * inv_comm
         comp = w @ ALPHA.T
-        g = rho * (niche - (x / kref) / KAPPA - CSENS * comp) - delta
-        x = x * np.exp(g * dt)
+        A = (rho * (niche - CSENS * comp) - delta) * dt
+        E1 = np.expm1(A)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            phi = np.where(A != 0.0, E1 / np.where(A != 0.0, A, 1.0), 1.0)
+        x = x * (1.0 + E1) / (1.0 + (rho * dt / (kref * KAPPA)) * x * phi)
     N[...] = x
     if WORK is not None:
         WORK[:, N.shape[1]:2 * N.shape[1]] = w

@@ -103,13 +103,13 @@ class Engine:
             sub_on = np.ones(rows.size, bool) if on_study is None else on_study[rows]
             ctx = DayContext(day=day, model=self.model, DRV=DRV[rows], IMM=IMM[rows], KILL=KILL[rows],
                              took=np.zeros(rows.size, bool), on_study=sub_on)
-            u = rng.uniforms(self.adh_keys[rows], self.pop.pids[rows], day + DAY_OFFSET, 0, max(len(ivs), 1))
+            u = rng.uniforms(self.adh_keys[rows], self.pop.pids[rows], day + DAY_OFFSET, 0, 3)
             for k, iv in enumerate(ivs):
                 if not iv.active(day):
                     took_g.append(None)
                     continue
                 if iv.oral:
-                    ctx.took = (u[:, k] < self.pop.traits["adherence_propensity"][rows]) & sub_on
+                    ctx.took = (u[:, iv.adherence_slot] < self.pop.traits["adherence_propensity"][rows]) & sub_on
                 else:
                     ctx.took = np.ones(rows.size, bool)
                 iv.apply(ctx)
@@ -132,7 +132,10 @@ class Engine:
         p = self.pop
         lines = []
         for i in bad[:5]:
-            what = "non-finite state" if self.status[i] == K.STATUS_NONFINITE else "whole resident community extinct"
+            what = {K.STATUS_NONFINITE: "non-finite state",
+                    K.STATUS_EXTINCT: "whole resident community extinct",
+                    K.STATUS_IMPLAUSIBLE: f"abundance above {K.MAX_CELLS_PER_G:.0e} cells/g (physically impossible)",
+                    }[int(self.status[i])]
             tr = ", ".join(f"{k}={v[i]:.3g}" for k, v in p.traits.items())
             lines.append(f"  participant {int(p.pids[i])} (replicate {int(p.replicate[i])}): {what} on day "
                          f"{int(self.fail_day[i]) - DAY_OFFSET}; traits: {tr}")
