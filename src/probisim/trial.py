@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import analysis, instruments
+from . import analysis, biomarkers, instruments
 from . import kernels as K
 from . import rng
 from .config import ConfigError, from_dict, load_raw, param
@@ -203,8 +203,9 @@ class TrialConfig:
 
 
 #: biomarker endpoints available at biomarker visits
-BIOMARKER_ENDPOINTS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp", "shannon",
-                       "log10_Bifidobacterium", "log10_Lactobacillus", "log10_Faecalibacterium")
+BIOMARKER_ENDPOINTS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp", "shannon", "simpson",
+                       "log10_Bifidobacterium", "log10_Lactobacillus", "log10_Faecalibacterium",
+                       "log10_Enterobacteriaceae")
 
 
 def load_trial_config(path, overrides=()) -> TrialConfig:
@@ -627,19 +628,24 @@ def evaluate_point(point: dict, *, seed: int, context: dict) -> dict[str, float]
             raise ConfigError(path="outputs", value=name, expected=f"<score>.<stat> with score among "
                                                                    f"{sorted({k.split('|')[0] for k in res.per_replicate})}")
         pr = res.per_replicate[key]
+        # each output comes with the between-replicate variance of the quantity
+        # it averages ("<name>__rep_var"), so a sweep can report its noise
         if stat == "g_mean":
-            out[name] = float(np.nanmean(pr["hedges_g"]))
+            per = pr["hedges_g"]
         elif stat == "power":
-            out[name] = float(np.nanmean(pr["ancova_itt_p"] < cfg.analysis.alpha))
+            per = (pr["ancova_itt_p"] < cfg.analysis.alpha).astype(float)
         elif stat == "estimate_mean":
-            out[name] = float(np.nanmean(pr["ancova_itt_estimate"]))
+            per = pr["ancova_itt_estimate"]
         elif stat == "p_median":
-            out[name] = float(np.nanmedian(pr["ancova_itt_p"]))
+            per = pr["ancova_itt_p"]
         elif stat == "dropout":
-            out[name] = float(np.nanmean(~res.participants["completed"]))
+            per = (~res.participants["completed"]).reshape(-1, cfg.n_randomized).mean(axis=1)
         else:
             raise ConfigError(path="outputs", value=name,
                               expected="a stat among g_mean, power, estimate_mean, p_median, dropout")
+        per = np.asarray(per, dtype=float)
+        out[name] = float(np.nanmedian(per) if stat == "p_median" else np.nanmean(per))
+        out[f"{name}__rep_var"] = float(np.nanvar(per, ddof=1)) if np.isfinite(per).sum() > 1 else float("nan")
     return out
 
 
@@ -653,20 +659,31 @@ def _toml_literal(v) -> str:
     return '"' + str(v).replace('"', '\\"') + '"'
 
 
+
 def _visit_panel(model, pop, keys, day) -> dict[str, np.ndarray]:
-    # placeholder until biomarkers.py lands: true values
+    """What the lab reports at a visit: stool qPCR (log10 cells/g, detection
+    limit 10^4), strain-specific qPCR (positive at >= 10^3.5 cells/g), 16S
+    sequencing at 20,000 reads (Dirichlet-multinomial) with Shannon and
+    Gini-Simpson diversity of the resident guilds, and the blood panel with
+    assay error and limits of detection."""
     out = {}
-    for t in ("Bifidobacterium", "Lactobacillus", "Faecalibacterium"):
-        if t in model.taxa:
-            out[f"log10_{t}"] = np.log10(np.maximum(pop.N[:, model.taxa.index(t)], 1.0))
     res = ~model.is_strain
-    p = pop.N[:, res] / pop.N[:, res].sum(axis=1, keepdims=True)
-    out["shannon"] = -(p * np.log(np.where(p > 0, p, 1.0))).sum(axis=1)
-    out["crp_mg_l"] = pop.H[:, K.H_CRP].copy()
-    out["il6_pg_ml"] = pop.H[:, K.H_IL6].copy()
-    out["cortisol_nmol_l"] = pop.H[:, K.H_CORT].copy()
-    out["kyn_trp"] = pop.H[:, K.H_KT].copy()
-    for t, s in zip(model.taxa, model.is_strain):
-        if s:
-            out[f"detected_{t}"] = (pop.N[:, model.taxa.index(t)] >= 10 ** 3.5).astype(float)
+    q = biomarkers.qpcr(pop.N[:, res], keys=keys, pids=pop.pids, day=day,
+                        taxa=[t for t, s in zip(model.taxa, model.is_strain) if not s])
+    rnames = [t for t, s in zip(model.taxa, model.is_strain) if not s]
+    for k, t in enumerate(rnames):
+        out[f"log10_{t}"] = q.log10_cells_per_g[:, k]
+    if model.is_strain.any():
+        det = biomarkers.strain_detection(pop.N[:, model.is_strain], keys=keys, pids=pop.pids, day=day)
+        for k, t in enumerate(t for t, s in zip(model.taxa, model.is_strain) if s):
+            out[f"detected_{t}"] = det[:, k].astype(np.float64)
+    counts = biomarkers.sequence_16s(pop.N[:, res], keys=keys, pids=pop.pids, day=day)
+    out["shannon"] = np.asarray(biomarkers.shannon(counts), dtype=np.float64)
+    out["simpson"] = np.asarray(biomarkers.simpson(counts), dtype=np.float64)
+    blood = biomarkers.blood_panel(pop.H[:, K.H_IL6], pop.H[:, K.H_CRP], pop.H[:, K.H_CORT], pop.H[:, K.H_KT],
+                                   keys=keys, pids=pop.pids, day=day)
+    out["il6_pg_ml"] = blood["il6_pg_per_ml"]
+    out["crp_mg_l"] = blood["crp_mg_per_l"]
+    out["cortisol_nmol_l"] = blood["cortisol_nmol_per_l"]
+    out["kyn_trp"] = blood["kyn_trp"]
     return out
