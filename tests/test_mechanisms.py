@@ -68,9 +68,6 @@ def test_c7_lactobacillus_washes_out(washout):
     assert frac <= 0.10, f"L. helveticus R0052 still detected in {frac:.1%} 14 days after the last dose"
 
 
-@pytest.mark.xfail(strict=False, reason="measured 2026-11-25: B. longum R0175 still detected in 30.6% "
-                                        "(31-33% over four seeds, n=3000) 14 days after the last dose; target "
-                                        "5-30%. Model calibration, reported to the lead")
 def test_c7_bifidobacterium_washout_partial(washout):
     tr, L, B, pos = washout
     frac = pos[42, :, B].mean()

@@ -132,3 +132,23 @@ def test_pss_six_week_test_retest_is_moderate():
     v = res.visits
     r = np.corrcoef(v["pss10"][v["day"] == 0], v["pss10"][v["day"] == 42])[0, 1]
     assert 0.4 <= r <= 0.8, r
+
+
+def test_partial_overrides_keep_the_built_in_defaults():
+    """Changing one field of a built-in taxon, strain or trait keeps the rest."""
+    from probisim.sim import SimConfig
+    from probisim.taxa import DEFAULT_STRAINS, DEFAULT_TAXA
+
+    raw = {"population": {"preset": "depressed_outpatients", "traits": {"expectancy": {"mean": 0.4}}},
+           "model": {"taxa": {"Lactobacillus": {"cortisol_response": -1.0}},
+                     "strains": {"B_longum_R0175": {"niche": 0.5}}}}
+    cfg = from_dict(SimConfig, resolve_defaults(raw))
+    assert set(cfg.model.taxa) == set(DEFAULT_TAXA)
+    lac = cfg.model.taxa["Lactobacillus"]
+    assert lac.cortisol_response == -1.0 and lac.baseline_log10 == DEFAULT_TAXA["Lactobacillus"].baseline_log10
+    assert cfg.model.strains["B_longum_R0175"].niche == 0.5
+    assert cfg.model.strains["B_longum_R0175"].genus == DEFAULT_STRAINS["B_longum_R0175"].genus
+    ex = cfg.population.traits.expectancy
+    assert ex.mean == 0.4 and ex.sd == 0.6 and ex.low == 0.0  # preset sd/clip kept
+    # a trait the preset does not touch keeps the built-in marginal
+    assert cfg.population.traits.vagal_tone.dist == "lognormal"

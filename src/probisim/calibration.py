@@ -77,11 +77,18 @@ def run_calibration(replicates: int = 200, n_population: int = 4000, *, experime
     m2, ci2 = _mean_ci(prd["hedges_g"])
     out.append(Target("C2", "depression SMD, mild-to-moderate depression (BDI-II)", 0.25, 0.75, m2, ci2,
                       "Liu 2019 (-0.45 clinical); Hofmeister 2021"))
-    resp, rci = _mean_ci(prd["responders_control"])
-    out.append(Target("C4a", "placebo-arm responders (>=50% BDI-II reduction), clinical", 0.30, 0.45, resp, rci,
+    tau2 = float(dep.summary[_key(dep, "bdi2")]["meta_hedges_g"]["tau2"])
+    out.append(Target("C2b", "between-trial tau^2 of the clinical depression SMD", 0.03, 0.12, tau2,
+                      (float("nan"), float("nan")), "Liu 2019; Hofmeister 2021 (tau^2 ~0.05-0.10)"))
+    # the placebo-response literature behind C4 counts responders on the
+    # clinician-rated HAM-D, so C4 is read off the HAM-D17 endpoint
+    prh = dep.per_replicate[_key(dep, "hamd17")]
+    resp, rci = _mean_ci(prh["responders_control"])
+    out.append(Target("C4a", "placebo-arm responders (>=50% HAM-D17 reduction), clinical", 0.30, 0.45, resp, rci,
                       "Furukawa 2016; Rutherford 2012"))
-    w, wci = _mean_ci(prd["within_smd_control"])
-    out.append(Target("C4b", "placebo-arm within-arm SMD, clinical", 0.4, 1.2, w, wci, "Rutherford 2012; Posternak 2007"))
+    w, wci = _mean_ci(prh["within_smd_control"])
+    out.append(Target("C4b", "placebo-arm within-arm SMD (HAM-D17), clinical", 0.4, 1.2, w, wci,
+                      "Rutherford 2012; Posternak 2007"))
 
     st = run_trial(load_trial_config(d / "stress_anxiety_6wk.toml"), replicates=replicates, seed=seed)
     pra = st.per_replicate[_key(st, "dass21_anxiety")]

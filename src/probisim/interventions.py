@@ -38,6 +38,7 @@ class DayContext:
     KILL: np.ndarray  # (m, S)
     took: np.ndarray  # (m,) bool: took an oral product / attended today (adherence)
     on_study: np.ndarray  # (m,) bool: still taking part (not dropped out)
+    viability: np.ndarray | float = 1.0  # (m,) viable CFU delivered per labelled CFU (product batch)
 
 
 def _check_window(obj):
@@ -83,7 +84,7 @@ class Probiotic(_Window):
         for name, cfu in self.strains.items():
             i = m.index(name)
             # steady fecal load of a non-growing strain = dose * survival / stool mass
-            ctx.IMM[:, i] += took * (delta * cfu * m.survival[i] / stool)
+            ctx.IMM[:, i] += took * ctx.viability * (delta * cfu * m.survival[i] / stool)
         if self.blinded:
             ctx.DRV[:, K.D_PRODUCT] = np.maximum(ctx.DRV[:, K.D_PRODUCT], ctx.on_study)
 

@@ -109,7 +109,7 @@ class HostParams:
     vagal_gaba_weight: float = param(0.4, unit="relative", bounds=(0.0, 10.0), doc="GABA share of the vagal signal")
     vagal_serotonin_weight: float = param(0.3, unit="relative", bounds=(0.0, 10.0), doc="5-HT share of the vagal signal")
     vagal_butyrate_weight: float = param(0.3, unit="relative", bounds=(0.0, 10.0), doc="SCFA share of the vagal signal")
-    vagal_strain_weight: float = param(0.5, unit="relative", bounds=(0.0, 10.0),
+    vagal_strain_weight: float = param(1.0, unit="relative", bounds=(0.0, 10.0),
                                        source="Bravo 2011 (PNAS 108:16050)",
                                        doc="weight of direct strain activation of vagal afferents")
     cortisol_reference_nmol_l: float = param(350.0, unit="nmol/L", bounds=(10.0, 2000.0),
@@ -119,7 +119,7 @@ class HostParams:
                                      doc="HPA response to stressor load (times stress reactivity)")
     cortisol_inflammation: float = param(0.15, unit="ln(cortisol) per ln(IL-6)", bounds=(0.0, 5.0),
                                          doc="HPA activation by cytokines")
-    cortisol_vagal: float = param(0.25, unit="ln(cortisol) per unit vagal signal", bounds=(0.0, 5.0),
+    cortisol_vagal: float = param(0.15, unit="ln(cortisol) per unit vagal signal", bounds=(0.0, 5.0),
                                   source="vagal inhibition of the HPA axis; Bravo 2011",
                                   doc="damping of cortisol by the vagal signal")
     stress_management_reactivity: float = param(0.3, unit="fraction", bounds=(0.0, 1.0),
@@ -152,7 +152,7 @@ class MoodParams:
                                        doc="push of elevated P on A")
     depression_from_stress: float = param(0.02, unit="latent/day per latent", bounds=(0.0, 5.0),
                                           doc="push of elevated P on D")
-    depression_from_inflammation: float = param(0.035, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
+    depression_from_inflammation: float = param(0.025, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
                                                 source="Haapakoski 2015; Osimo 2019 (Brain Behav Immun 87:901)",
                                                 doc="push of IL-6 above threshold on D (mostly depression)")
     anxiety_from_inflammation: float = param(0.01, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
@@ -163,7 +163,7 @@ class MoodParams:
     anxiety_from_vagal: float = param(0.05, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                       source="Bravo 2011 (PNAS 108:16050)",
                                       doc="calming effect of vagal/GABA signalling on A")
-    depression_from_vagal: float = param(0.05, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
+    depression_from_vagal: float = param(0.14, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                          doc="effect of vagal signalling on D")
     stress_from_vagal: float = param(0.02, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                      doc="effect of vagal signalling on P")

@@ -171,6 +171,10 @@ class PopulationConfig:
                                                   doc="correlations of traits' normal scores")
     burn_in_days: int = param(60, bounds=(0, 3650), integer=True, unit="day",
                               doc="days simulated before day 0 so everyone starts at their own quasi-steady state")
+    between_trial_sd: float = param(0.3, bounds=(0.0, 0.9),
+                                    source="between-trial heterogeneity tau^2 ~0.05-0.10 in clinical probiotic trials (Liu 2019)",
+                                    doc="SD of a replicate-level shift of every trait's normal score: each replicate trial "
+                                        "recruits at its own site, so trials differ as real ones do (0 = identical sites)")
     niche_sd_shrink: float = param(0.85, bounds=(0.0, 2.0),
                                    doc="share of a taxon's between-person SD given to its niche size (diet adds the rest)")
 
@@ -186,7 +190,7 @@ PRESETS: dict[str, dict] = {
         "sugar_g_per_day": {"dist": "lognormal", "mean": 75.0, "sd": 30.0, "low": 5.0, "high": 300.0},
     },
     "depressed_outpatients": {
-        "depression_setpoint": {"dist": "normal", "mean": 1.2, "sd": 0.8},
+        "depression_setpoint": {"dist": "normal", "mean": 1.0, "sd": 1.0},
         "anxiety_setpoint": {"dist": "normal", "mean": 0.6, "sd": 0.9},
         "stress_setpoint": {"dist": "normal", "mean": 0.5, "sd": 0.85},
         "background_stress_load": {"dist": "gamma", "mean": 0.6, "sd": 0.4, "low": 0.0, "high": 4.0},
@@ -194,7 +198,7 @@ PRESETS: dict[str, dict] = {
         "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
         "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 1.9, "sd": 1.1, "low": 0.1, "high": 50.0},
-        "expectancy": {"dist": "normal", "mean": 0.6, "sd": 0.35, "low": 0.0, "high": 3.0},
+        "expectancy": {"dist": "normal", "mean": 0.25, "sd": 0.6, "low": 0.0, "high": 3.0},
     },
 }
 
@@ -240,17 +244,29 @@ def _corr_matrix(cors: tuple[Correlation, ...]) -> np.ndarray:
 
 
 # draw sites in the traits stream
-_SITE_TRAITS, _SITE_KAPPA, _SITE_CSENS, _SITE_CPRESS = 0, 1, 2, 3
+_SITE_TRAITS, _SITE_KAPPA, _SITE_CSENS, _SITE_CPRESS, _SITE_TRIAL = 0, 1, 2, 3, 4
+#: participant word reserved for replicate-level (site) draws; participant ids must be below it
+_SITE_PID = 0xFFFFFFFF
 
 
 def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, replicate: np.ndarray,
              seed: int) -> Population:
     """Draw traits and initial state for participants ``pids`` (before burn-in)."""
+    if np.any(np.asarray(pids) >= _SITE_PID):
+        raise ValueError("participant ids must be below 2**32 - 1 (reserved for site-level draws)")
     pids = np.asarray(pids, dtype=np.uint32)
     replicate = np.asarray(replicate, dtype=np.int64)
     n, S = pids.size, model.n_taxa
     keys = rng.participant_keys(seed, replicate, "traits")
-    z = rng.normals(keys, pids, 0, _SITE_TRAITS, len(TRAITS)) @ _corr_matrix(cfg.correlations).T
+    L = _corr_matrix(cfg.correlations)
+    z = rng.normals(keys, pids, 0, _SITE_TRAITS, len(TRAITS)) @ L.T
+    if cfg.between_trial_sd > 0:
+        # one shift per replicate (the counter's participant word is reserved),
+        # mixed so that the super-population marginals stay N(0, 1)
+        site_pid = np.full(n, _SITE_PID, dtype=np.uint32)
+        shift = rng.normals(keys, site_pid, 0, _SITE_TRIAL, len(TRAITS)) @ L.T
+        sd = cfg.between_trial_sd
+        z = np.sqrt(1.0 - sd * sd) * z + sd * shift
     traits = {name: getattr(cfg.traits, name).transform(z[:, k]) for k, name in enumerate(TRAITS)}
     if model.config.vagotomy:
         traits["vagal_tone"] = np.zeros(n)

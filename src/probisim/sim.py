@@ -80,6 +80,9 @@ class Engine:
         base[:, K.D_FERM] = tr["fermented_servings_per_day"]
         base[:, K.D_LOAD] = tr["background_stress_load"]
         self.base_drivers = base
+        #: viable CFU per labelled CFU of the product each participant receives
+        #: (the trial layer sets one value per replicate trial: one product batch)
+        self.viability = np.ones(n)
 
     # -- one day -------------------------------------------------------------
     def drivers(self, day: int, groups=(), on_study: np.ndarray | None = None,
@@ -102,7 +105,7 @@ class Engine:
                 continue
             sub_on = np.ones(rows.size, bool) if on_study is None else on_study[rows]
             ctx = DayContext(day=day, model=self.model, DRV=DRV[rows], IMM=IMM[rows], KILL=KILL[rows],
-                             took=np.zeros(rows.size, bool), on_study=sub_on)
+                             took=np.zeros(rows.size, bool), on_study=sub_on, viability=self.viability[rows])
             u = rng.uniforms(self.adh_keys[rows], self.pop.pids[rows], day + DAY_OFFSET, 0, 3)
             for k, iv in enumerate(ivs):
                 if not iv.active(day):
@@ -192,24 +195,47 @@ class SimResult:
         return out
 
 
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
 def resolve_defaults(raw: dict, cls=SimConfig) -> dict:
-    """Merge the population preset under the user's trait settings."""
+    """Fill partial tables from the built-in defaults, so a config can change
+    one field of a built-in taxon, strain or trait without restating the rest.
+
+    * ``model.taxa.<name>`` / ``model.strains.<name>``: merged over the
+      built-in entry of that name; built-in entries not mentioned are kept;
+    * ``population.traits.<name>``: built-in marginal < preset < user fields.
+    """
+    from .population import Traits
+    from .taxa import DEFAULT_STRAINS, DEFAULT_TAXA
+
     raw = dict(raw)
     pop = raw.get("population", {})
     if not isinstance(pop, dict):
         raise ConfigError(path="population", value=pop, expected="a table of population settings")
     pop = dict(pop)
     preset = pop.get("preset", "community")
-    if isinstance(preset, str) and preset in PRESETS:
-        traits = {k: dict(v) for k, v in PRESETS[preset].items()}
-        for k, v in dict(pop.get("traits", {})).items():
-            if isinstance(v, dict) and isinstance(traits.get(k), dict):
-                traits[k].update(v)
-            else:
-                traits[k] = v
-        if traits:
-            pop["traits"] = traits
+    user_traits = pop.get("traits", {})
+    if isinstance(user_traits, dict):
+        traits = to_dict(Traits())
+        if isinstance(preset, str) and preset in PRESETS:
+            traits = _deep_merge(traits, PRESETS[preset])
+        pop["traits"] = _deep_merge(traits, user_traits)
         raw["population"] = pop
+    model = raw.get("model")
+    if isinstance(model, dict):
+        model = dict(model)
+        for key, defaults in (("taxa", DEFAULT_TAXA), ("strains", DEFAULT_STRAINS)):
+            if isinstance(model.get(key), dict):
+                model[key] = _deep_merge({k: to_dict(v) for k, v in defaults.items()}, model[key])
+        raw["model"] = model
     return raw
 
 

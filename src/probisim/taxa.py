@@ -136,7 +136,7 @@ DEFAULT_TAXA: dict[str, Taxon] = {
     "Lactobacillus": Taxon(
         long_name="Lactobacillus (resident and food-borne)", genus="Lactobacillus",
         baseline_log10=7.5, baseline_sd_log10=0.7, growth_per_day=2.0, noise_sd=0.35,
-        inulin=0.2, fos=0.2, gos=0.3, cortisol_response=-1.6, gaba_capacity=6.0,
+        inulin=0.2, fos=0.2, gos=0.3, cortisol_response=-1.3, gaba_capacity=6.0,
         fermented_log10_per_serving=6.0, antibiotic_sensitivity=0.9,
         source="Bailey & Coe 1999 (Dev Psychobiol 35:146); Knowles 2008 (Biol Psychol 77:132)"),
     "Enterobacteriaceae": Taxon(
@@ -182,7 +182,7 @@ DEFAULT_STRAINS: dict[str, Strain] = {
         source=_DOSE_SRC + "; Frese 2012 (transient lactobacilli)"),
     "B_longum_R0175": Strain(
         long_name="Bifidobacterium longum R0175", genus="Bifidobacterium",
-        gastric_survival=0.15, growth_per_day=2.0, niche=1.0, congener_competition=1.5,
+        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
         gaba_capacity=3.0, anti_inflammatory=0.5, barrier_support=0.4, vagal_activity=0.6,
         source=_DOSE_SRC + "; Kazemi 2019 (Clin Nutr 38:522)"),
     "L_rhamnosus_JB1": Strain(
@@ -202,12 +202,12 @@ DEFAULT_STRAINS: dict[str, Strain] = {
         source="Rudzki 2019 (Psychoneuroendocrinology 100:213): Kyn reduction in MDD"),
     "B_longum_NCC3001": Strain(
         long_name="Bifidobacterium longum NCC3001", genus="Bifidobacterium",
-        gastric_survival=0.15, growth_per_day=2.0, niche=1.0, congener_competition=1.5,
+        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
         gaba_capacity=3.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.6,
         source="Pinto-Sanchez 2017 (Gastroenterology 153:448): 1e10 CFU/day, HADS 8-14, 6 weeks"),
     "B_longum_1714": Strain(
         long_name="Bifidobacterium longum 1714", genus="Bifidobacterium",
-        gastric_survival=0.15, growth_per_day=2.0, niche=1.0, congener_competition=1.5,
+        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
         gaba_capacity=3.0, anti_inflammatory=0.3, barrier_support=0.2, vagal_activity=0.6,
         source="Allen 2016 (Transl Psychiatry 6:e939)"),
     "inactive_strain": Strain(

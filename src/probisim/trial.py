@@ -147,6 +147,11 @@ class TrialConfig:
     replicates: int = param(100, bounds=(1, 1_000_000), integer=True, doc="replicate trials")
     n_randomized: int = param(80, bounds=(2, 1_000_000), integer=True, doc="participants randomized per trial")
     potential_outcomes: bool = param(False, doc="simulate every participant in every arm (individual effects)")
+    product_viability_sd_log10: float = param(0.5, unit="log10", bounds=(0.0, 2.0),
+                                              source="viable counts of commercial probiotics deviate from the label "
+                                                     "by up to ~10-fold between batches (e.g. Drago 2010)",
+                                              doc="between-trial SD of the viable dose relative to the label "
+                                                  "(each replicate trial gets one product batch)")
     model: ModelConfig = param(default_factory=ModelConfig, doc="the model")
     population: PopulationConfig = param(default_factory=PopulationConfig, doc="source population")
     screening: Screening = param(default_factory=Screening, doc="screening")
@@ -411,6 +416,11 @@ def run_trial(cfg: TrialConfig, *, replicates: int | None = None, seed: int | No
     N_sim = sim_pop.n
     observed = sim_arm == np.tile(arm.ravel(), copies)  # the copy each participant is actually in
     eng = Engine(model, sim_pop, seed)
+    if cfg.product_viability_sd_log10 > 0:
+        # one batch per replicate trial: a log-normal viable-dose factor with median 1
+        bkey = rng.participant_keys(seed, np.arange(R), "randomization")
+        zb = rng.normals(bkey, np.full(R, 0xFFFFFFFF, np.uint32), 0, 7, 1)[:, 0]
+        eng.viability = 10.0 ** (cfg.product_viability_sd_log10 * zb)[sim_pop.replicate]
     groups = [(np.flatnonzero(sim_arm == a), cfg.arms[a].interventions) for a in range(A)]
     ring = np.repeat(sim_pop.M[:, None, :], _RING, axis=1)
     ikeys = rng.participant_keys(seed, sim_pop.replicate, "instruments")
