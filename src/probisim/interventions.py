@@ -155,14 +155,14 @@ class Diet(_Window):
         return ()
 
     def apply(self, ctx: DayContext) -> None:
+        # a prescribed diet stops when the participant leaves the study
+        on = np.asarray(ctx.on_study, dtype=bool)
         for val, col in ((self.fibre_g_per_day, K.D_FIBRE), (self.fermented_servings_per_day, K.D_FERM),
                          (self.sugar_g_per_day, K.D_SUGAR)):
             if val is None:
                 continue
-            if self.mode == "set":
-                ctx.DRV[:, col] = val
-            else:
-                ctx.DRV[:, col] = np.maximum(ctx.DRV[:, col] + val, 0.0)
+            new = np.full(on.size, float(val)) if self.mode == "set" else np.maximum(ctx.DRV[:, col] + val, 0.0)
+            ctx.DRV[:, col] = np.where(on, new, ctx.DRV[:, col])
 
 
 @dataclass(frozen=True)
