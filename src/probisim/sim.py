@@ -298,7 +298,7 @@ def simulate(cfg: SimConfig | dict, *, threads: int | None = None, progress: boo
         traits=pop.traits, wall_s=time.perf_counter() - t0)
 
 
-def _progress(total: int, enabled: bool):
+def _progress(total: int, enabled: bool, desc: str | None = None):
     if not enabled:
         return None
     import sys
@@ -307,4 +307,4 @@ def _progress(total: int, enabled: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="day", file=sys.stderr, leave=False)
+    return tqdm(total=total, unit="day", file=sys.stderr, leave=False, desc=desc)

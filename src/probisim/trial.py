@@ -288,7 +288,7 @@ def _allocate(cfg: TrialConfig, R: int, n: int, strata: np.ndarray, seed: int) -
     return out
 
 
-def _enrol(cfg: TrialConfig, model, R: int, seed: int, bar):
+def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
     """Burn in candidates, screen them, keep the first n eligible per replicate."""
     n_need = cfg.n_randomized
     lead = cfg.screening.days_before_baseline
@@ -300,6 +300,7 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, bar):
     next_pid = np.zeros(R, np.int64)
     screened = np.zeros(R, np.int64)
     rate = 1.0
+    batch = 1
     burn = cfg.population.burn_in_days
     while (have < n_need).any():
         short = np.flatnonzero(have < n_need)
@@ -315,10 +316,16 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, bar):
         pop = generate(model, cfg.population, pids, reps, seed)
         eng = Engine(model, pop, seed)
         ring = np.repeat(pop.M[:, None, :], _RING, axis=1)
+        bar = _progress(burn + 1, progress, desc=f"burn-in and screening, batch {batch} ({pids.size} candidates)")
+        batch += 1
         for d in range(-burn - lead, -lead + 1):
             DRV, IMM, KILL, _ = eng.drivers(d)
             eng.advance(d, DRV, IMM, KILL)
             ring[:, (d + DAY_OFFSET) % _RING] = pop.M
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
         ikeys = rng.participant_keys(seed, reps, "instruments")
         scores = _administer_all(screen_insts, ring, (-lead + DAY_OFFSET) % _RING, ikeys, pids, -lead)
         ok = np.ones(pids.size, bool)
@@ -342,8 +349,6 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, bar):
         sub = pop.subset(np.flatnonzero(take))
         kept.append(sub)
         kept_scores.append({k: v[take] for k, v in scores.items()})
-        if bar is not None:
-            bar.update(0)
     # stack and order by (replicate, pid)
     pop = _concat(kept)
     scores = {k: np.concatenate([s[k] for s in kept_scores]) if kept_scores[0] else np.empty(0)
@@ -385,13 +390,11 @@ def run_trial(cfg: TrialConfig, *, replicates: int | None = None, seed: int | No
     model = compile_model(cfg.model, strains_in([iv for a in cfg.arms for iv in a.interventions]))
     lead = cfg.screening.days_before_baseline
     end = sched.treatment_days + sched.follow_up_days
-    bar = _progress(cfg.population.burn_in_days + lead + end + 1, progress)
     timings = {}
 
-    pop, screen_scores, screened = _enrol(cfg, model, R, seed, bar)
+    pop, screen_scores, screened = _enrol(cfg, model, R, seed, progress)
     timings["enrol_s"] = time.perf_counter() - t0
-    if bar is not None:
-        bar.update(cfg.population.burn_in_days + lead)
+    bar = _progress(lead + end, progress, desc=f"trial ({R} replicates x {n} randomized)")
     strat_score = cfg.randomization.stratify_on
     if strat_score:
         if strat_score not in screen_scores:
