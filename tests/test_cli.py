@@ -197,3 +197,22 @@ def test_validate_never_raises(tmp_path, data, capsys):
         q.write_text(out)
         assert main(["validate", str(q)]) == 0
         assert capsys.readouterr().out == out
+
+
+def test_sweep_local_scheduler_runs_on_a_local_dask_cluster(tmp_path, capsys):
+    """`--scheduler local` starts a LocalCluster (loopback) and finishes the sweep."""
+    pytest.importorskip("distributed")
+    sweep_toml = tmp_path / "sweep.toml"
+    sweep_toml.write_text(
+        'base = "unused.toml"\n'
+        'task = "probisim.sweep:ishigami"\n'
+        'seed = 1\nreplicates = 1\noutputs = ["y"]\n'
+        '[design]\nkind = "lhs"\nn = 4\nseed = 2\n'
+        '[[parameters]]\npath = "x1"\nlow = -3.14\nhigh = 3.14\n'
+        '[[parameters]]\npath = "x2"\nlow = -3.14\nhigh = 3.14\n'
+        '[[parameters]]\npath = "x3"\nlow = -3.14\nhigh = 3.14\n')
+    out = tmp_path / "out"
+    rc = main(["sweep", str(sweep_toml), "--scheduler", "local", "--jobs", "2", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert (out / "results.csv").read_text().count("\n") == 5

@@ -215,17 +215,19 @@ def _sweep_common(args, fn_name: str) -> int:
     from . import sweep
 
     fn = getattr(sweep, fn_name)
-    scheduler = None if args.scheduler in (None, "local") else args.scheduler
-    executor = "local" if args.scheduler == "local" else None
-    kw = dict(jobs=args.jobs, scheduler=scheduler, resume=args.resume, force=args.force,
+    # "local" (a LocalCluster on this machine) and "tcp://..." both go to Dask
+    kw = dict(jobs=args.jobs, scheduler=args.scheduler, resume=args.resume, force=args.force,
               progress=not args.quiet, overrides=list(args.set or ()))
-    if executor:
-        kw["executor"] = executor
     out = args.out or str(Path("results") / Path(args.sweep).stem)
     try:
         fn(args.sweep, out, **kw)
-    except sweep.OutputExistsError as exc:
+    except (sweep.OutputExistsError, sweep.SweepMismatchError) as exc:
         raise CLIError(str(exc)) from None
+    except ImportError as exc:  # the dask executor without the [dask] extra
+        raise CLIError(str(exc)) from None
+    except sweep.IncompleteSweepError as exc:
+        _err(f"{exc} (failed tasks are recorded in '{out}/failed'; rerun with --resume)")
+        return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; finished tasks are saved in '{out}/tasks' (continue with --resume)",
               file=sys.stderr)
