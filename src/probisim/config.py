@@ -51,6 +51,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 __all__ = [
     "MISSING",
+    "deep_merge",
     "ConfigError",
     "param",
     "from_dict",
@@ -934,12 +935,12 @@ def _origin(prov: Mapping[str, str], path: str) -> str | None:
     return None
 
 
-def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     """Tables merge recursively; arrays and scalars of ``over`` replace."""
     out = dict(base)
     for key, value in over.items():
         if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _deep_merge(out[key], value)
+            out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
     return out
@@ -983,9 +984,9 @@ def _resolve(
             )
         base_data = _read_file(target, base_label, referrer=label)
         sub, sub_prov = _resolve(base_data, base_label, target.parent, stack + ((key, base_label),))
-        merged = _deep_merge(merged, sub)
+        merged = deep_merge(merged, sub)
         prov.update(sub_prov)
-    merged = _deep_merge(merged, data)
+    merged = deep_merge(merged, data)
     prov.update(own)
     return merged, prov
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import kernels as K
 from . import rng
-from .config import ConfigError, from_dict, load_raw, param, to_dict
+from .config import ConfigError, deep_merge, from_dict, load_raw, param, to_dict
 from .interventions import DayContext, Intervention
 from .model import CompiledModel, ModelConfig, compile_model
 from .population import PRESETS, Population, PopulationConfig, generate
@@ -195,16 +195,6 @@ class SimResult:
         return out
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
 def resolve_defaults(raw: dict, cls=SimConfig) -> dict:
     """Fill partial tables from the built-in defaults, so a config can change
     one field of a built-in taxon, strain or trait without restating the rest.
@@ -226,15 +216,15 @@ def resolve_defaults(raw: dict, cls=SimConfig) -> dict:
     if isinstance(user_traits, dict):
         traits = to_dict(Traits())
         if isinstance(preset, str) and preset in PRESETS:
-            traits = _deep_merge(traits, PRESETS[preset])
-        pop["traits"] = _deep_merge(traits, user_traits)
+            traits = deep_merge(traits, PRESETS[preset])
+        pop["traits"] = deep_merge(traits, user_traits)
         raw["population"] = pop
     model = raw.get("model")
     if isinstance(model, dict):
         model = dict(model)
         for key, defaults in (("taxa", DEFAULT_TAXA), ("strains", DEFAULT_STRAINS)):
             if isinstance(model.get(key), dict):
-                model[key] = _deep_merge({k: to_dict(v) for k, v in defaults.items()}, model[key])
+                model[key] = deep_merge({k: to_dict(v) for k, v in defaults.items()}, model[key])
         raw["model"] = model
     return raw
 
