@@ -6,12 +6,14 @@ host and mood updates.  Three implementations do the same work on the same
 20-taxon model (the 11 resident guilds plus 9 strains: the 8 default strains
 and one synthetic strain added through ``ModelConfig``):
 
-* ``kernel``    -- :func:`probisim.kernels.step_day` (Numba, ``prange`` over participants)
+* ``kernel``    -- :func:`probisim.kernels.step_day` (Numba; blocks of ``kernels._VW``
+  participants on explicit SIMD lanes, ``prange`` over ranges of blocks)
 * ``reference`` -- :func:`probisim.reference.step_day` (plain NumPy, vectorised over
   participants; single-threaded: BLAS is pinned to one thread)
-* ``floor``     -- :func:`probisim.kernels.floor_day`: the same gLV matrix-vector
-  product and exponential per substep without noise, diet or host state, i.e. the
-  attainable rate of the bare arithmetic
+* ``floor``     -- :func:`probisim.kernels.floor_day`: built like the kernel (same blocks,
+  lanes, gather/scatter), with the same gLV matrix-vector product and the same exact
+  logistic update using the same ``kernels._expm1`` per taxon and substep, but no noise,
+  diet, host modulation, host state or mood, i.e. the attainable rate of the bare arithmetic
 
 Every configuration is timed in ``--reps`` batches of at least ``--min-s``
 seconds after a warm-up call, the configurations interleaved so that a busy
@@ -46,6 +48,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
+import llvmlite.binding as llvm  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -190,6 +193,7 @@ def machine() -> dict:
         cpu += f" (family {info['cpu family']}, model {info.get('model', '?')})"
     return {"cpu": cpu, "cores": os.cpu_count(), "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
             "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
+            "llvm": ".".join(map(str, llvm.llvm_version_info)), "simd_lanes": K._VW,
             "platform": platform.platform(), "load_avg": os.getloadavg()}
 
 
@@ -271,8 +275,8 @@ def _progress(r, args):
 
 def table(out: dict) -> str:
     m = out["machine"]
-    lines = [f"CPU: {m['cpu']} ({m['cores']} cores), numba {m['numba']}, numpy {m['numpy']}, "
-             f"load avg {', '.join(f'{x:.2f}' for x in m['load_avg'])}",
+    lines = [f"CPU: {m['cpu']} ({m['cores']} cores), numba {m['numba']} (LLVM {m['llvm']}), numpy {m['numpy']}, "
+             f"{m['simd_lanes']} SIMD lanes, load avg {', '.join(f'{x:.2f}' for x in m['load_avg'])}",
              f"step = {out['step']}; {out['taxa']} taxa; best of reps", "",
              f"{'impl':<10} {'n':>8} {'threads':>7} {'participant-steps/s':>20} {'us/participant-step':>20}"]
     for r in out["results"]:
