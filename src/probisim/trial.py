@@ -105,6 +105,8 @@ class Schedule:
                                               doc="visits with stool and blood samples (must be visit days)")
     trajectory_every: int = param(7, bounds=(1, 365), integer=True, unit="day",
                                   doc="interval of per-arm trajectory summaries")
+    sequencing_16s: bool = param(True, doc="sequence stool (16S, Shannon/Simpson) at biomarker visits; "
+                                           "the slowest measurement (~30 us per sample)")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,8 @@ class TrialConfig:
         for inst in sched.instruments:
             scores |= set(instruments.INSTRUMENTS[inst].scales)
         scores |= set(BIOMARKER_ENDPOINTS)
+        if not sched.sequencing_16s:
+            scores -= {"shannon", "simpson"}
         for k, e in enumerate(self.endpoints):
             if e.score not in scores:
                 raise ConfigError(path=f"endpoints[{k}].score", value=e.score,
@@ -276,15 +280,17 @@ def _allocate(cfg: TrialConfig, R: int, n: int, strata: np.ndarray, seed: int) -
     template = np.repeat(np.arange(len(ratios)), ratios * (bs // ratios.sum()))
     out = np.empty((R, n), dtype=np.int64)
     groups = [np.ones((R, n), bool)] if method == "block" else [strata, ~strata]
-    for gmask in groups:
-        for r in range(R):
-            idx = np.flatnonzero(gmask[r])
-            nb = math.ceil(idx.size / bs)
-            # block b is a permutation of the template ordered by uniforms of that block
-            ub = rng.uniforms(keys[r * n: r * n + 1], np.array([r], np.uint32), 1 + int(gmask is not groups[0]),
-                              0, nb * bs)[0].reshape(nb, bs)
-            seq = template[np.argsort(ub, axis=1, kind="stable")].ravel()
-            out[r, idx] = seq[: idx.size]
+    nb = math.ceil(n / bs)
+    rkeys = rng.participant_keys(seed, np.arange(R), "randomization")
+    for g, gmask in enumerate(groups):
+        # one block sequence per replicate and stratum: block b is the template
+        # permuted by the order of that block's uniforms (step 1 + stratum)
+        ub = rng.uniforms(rkeys, np.arange(R, dtype=np.uint32), 1 + g, 0, nb * bs).reshape(R, nb, bs)
+        seq = template[np.argsort(ub, axis=2, kind="stable")].reshape(R, nb * bs)
+        # the k-th member of the stratum (in enrolment order) takes the k-th slot
+        rank = np.cumsum(gmask, axis=1) - 1
+        rows = np.nonzero(gmask)
+        out[rows] = seq[rows[0], rank[rows]]
     return out
 
 
@@ -466,7 +472,7 @@ def run_trial(cfg: TrialConfig, *, replicates: int | None = None, seed: int | No
                 sc[k][~att] = np.nan
             visit_scores[d] = sc
             if d in sched.biomarker_visits:
-                bio[d] = _measure_biomarkers(model, sim_pop, bkeys, d, att)
+                bio[d] = _measure_biomarkers(model, sim_pop, bkeys, d, att, sched.sequencing_16s)
         if d in traj_days:
             traj[traj_days.index(d)] = _summarize_state(model, sim_pop, sim_arm, on_study, traj_vars, A)
         if d >= 0:
@@ -588,9 +594,9 @@ def _summarize_state(model, pop, sim_arm, on_study, names, A) -> np.ndarray:
     return out
 
 
-def _measure_biomarkers(model, pop, keys, day, attend) -> dict[str, np.ndarray]:
+def _measure_biomarkers(model, pop, keys, day, attend, sequencing=True) -> dict[str, np.ndarray]:
     """Stool qPCR, strain detection, 16S diversity and the blood panel at a visit."""
-    out = _visit_panel(model, pop, keys, day)
+    out = _visit_panel(model, pop, keys, day, sequencing)
     for k, v in out.items():
         v = v.astype(np.float64)
         v[~attend] = np.nan
@@ -673,7 +679,7 @@ def _toml_literal(v) -> str:
 
 
 
-def _visit_panel(model, pop, keys, day) -> dict[str, np.ndarray]:
+def _visit_panel(model, pop, keys, day, sequencing=True) -> dict[str, np.ndarray]:
     """What the lab reports at a visit: stool qPCR (log10 cells/g, detection
     limit 10^4), strain-specific qPCR (positive at >= 10^3.5 cells/g), 16S
     sequencing at 20,000 reads (Dirichlet-multinomial) with Shannon and
@@ -690,9 +696,10 @@ def _visit_panel(model, pop, keys, day) -> dict[str, np.ndarray]:
         det = biomarkers.strain_detection(pop.N[:, model.is_strain], keys=keys, pids=pop.pids, day=day)
         for k, t in enumerate(t for t, s in zip(model.taxa, model.is_strain) if s):
             out[f"detected_{t}"] = det[:, k].astype(np.float64)
-    counts = biomarkers.sequence_16s(pop.N[:, res], keys=keys, pids=pop.pids, day=day)
-    out["shannon"] = np.asarray(biomarkers.shannon(counts), dtype=np.float64)
-    out["simpson"] = np.asarray(biomarkers.simpson(counts), dtype=np.float64)
+    if sequencing:
+        counts = biomarkers.sequence_16s(pop.N[:, res], keys=keys, pids=pop.pids, day=day)
+        out["shannon"] = np.asarray(biomarkers.shannon(counts), dtype=np.float64)
+        out["simpson"] = np.asarray(biomarkers.simpson(counts), dtype=np.float64)
     blood = biomarkers.blood_panel(pop.H[:, K.H_IL6], pop.H[:, K.H_CRP], pop.H[:, K.H_CORT], pop.H[:, K.H_KT],
                                    keys=keys, pids=pop.pids, day=day)
     out["il6_pg_ml"] = blood["il6_pg_per_ml"]
