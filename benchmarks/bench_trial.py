@@ -9,7 +9,8 @@ The workload is the power analysis of a two-arm parallel trial:
   7 days before baseline (``days_before_baseline``, the default run-in), and
   **no screening criteria** (add one with ``--criterion pss10:14:26``);
 * 42 days of treatment + 28 days of follow-up, visits on days 0, 21, 42, 56 and
-  70, biomarkers on days 0, 42 and 56 (the defaults), one instrument (DASS-21),
+  70, biomarkers on days 0, 42 and 56 (the defaults; 16S sequencing included unless
+  ``--no-16s``), one instrument (DASS-21),
   one endpoint (``dass21_depression``, primary);
 * default analysis: ANCOVA with multiple imputation, 20 imputations (``mi_imputations``).
 
@@ -41,6 +42,7 @@ applies. They also count the participant-days simulated.
     python benchmarks/bench_trial.py --json          # one JSON object on stdout
     python benchmarks/bench_trial.py --quick         # 50 replicates
     python benchmarks/bench_trial.py --replicates 200 --threads 2
+    python benchmarks/bench_trial.py --no-16s        # without 16S sequencing at the biomarker visits
     python benchmarks/bench_trial.py --profile /tmp/prof   # cProfile the timed run (pstats per child)
 
 Goal (issue): the 1000-replicate run takes under 30 s and under 2 GiB on 2 cores.
@@ -69,7 +71,7 @@ STRAINS = {"L_helveticus_R0052": 1.5e9, "B_longum_R0175": 1.5e9}  # 3e9 CFU/day 
 # ---------------------------------------------------------------------------
 # the workload
 # ---------------------------------------------------------------------------
-def raw_config(seed: int, criteria: list[str]) -> dict:
+def raw_config(seed: int, criteria: list[str], no_16s: bool = False) -> dict:
     crit = []
     for text in criteria:
         score, lo, hi = (text.split(":") + ["", ""])[:3]
@@ -92,19 +94,23 @@ def raw_config(seed: int, criteria: list[str]) -> dict:
                 {"kind": "probiotic", "start_day": 0, "end_day": 42, "strains": dict(STRAINS)}]},
             {"name": "placebo", "interventions": [{"kind": "placebo", "start_day": 0, "end_day": 42}]},
         ],
+        # biomarkers (qPCR, strain detection, blood panel and, by the library's
+        # default, 16S sequencing) at the default three visits; --no-16s turns the
+        # sequencing off (it is not needed for a psychometric endpoint)
         "schedule": {"treatment_days": 42, "follow_up_days": 28, "visits": [0, 21, 42, 56, 70],
-                     "biomarker_visits": [0, 42, 56], "instruments": ["dass21"]},
+                     "biomarker_visits": [0, 42, 56], "instruments": ["dass21"],
+                     **({"sequencing_16s": False} if no_16s else {})},
         "endpoints": [{"score": "dass21_depression", "primary": True}],
         "analysis": {"control_arm": "placebo", "mi_imputations": 20},
     }
 
 
-def build_config(seed: int, criteria: list[str]):
+def build_config(seed: int, criteria: list[str], no_16s: bool = False):
     from probisim.config import from_dict
     from probisim.sim import resolve_defaults
     from probisim.trial import TrialConfig
 
-    return from_dict(TrialConfig, resolve_defaults(raw_config(seed, criteria)))
+    return from_dict(TrialConfig, resolve_defaults(raw_config(seed, criteria, no_16s)))
 
 
 # ---------------------------------------------------------------------------
@@ -237,7 +243,7 @@ def child_main(args) -> int:
     from probisim.sim import strains_in
 
     import_s = time.perf_counter() - t_imp
-    cfg = build_config(args.seed, args.criterion)
+    cfg = build_config(args.seed, args.criterion, args.no_16s)
     threads = args.threads_child
     rss_import = _status_kib("VmRSS")
 
@@ -300,6 +306,7 @@ def child_main(args) -> int:
         "us_per_participant_day_wall": round(wall / pdays * 1e6, 3) if pdays else None,
         "us_per_participant_day_kernel": round(kern / pdays * 1e6, 3) if pdays else None,
         "taxa": int(model.n_taxa),
+        "sequencing_16s": getattr(cfg.schedule, "sequencing_16s", None),
         "rss_after_import_mib": round(rss_import / 1024, 1),
         "peak_rss_after_warmup_mib": round(hwm_warm / 1024, 1),
         "self_ru_maxrss_mib": None,
@@ -370,6 +377,22 @@ def machine() -> dict:
             "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
 
 
+def source_hash() -> str:
+    """Short hash of the probisim sources, to tell which library state a result measured."""
+    import hashlib
+
+    try:
+        import probisim
+
+        root = Path(probisim.__file__).parent
+    except ImportError:
+        return "?"
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def run_child(args, threads: int, out_dir: Path) -> dict:
     env = dict(os.environ)
     for v in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -384,6 +407,8 @@ def run_child(args, threads: int, out_dir: Path) -> dict:
            "--warmup-replicates", str(args.warmup_replicates)]
     for c in args.criterion:
         cmd += ["--criterion", c]
+    if args.no_16s:
+        cmd += ["--no-16s"]
     if args.profile:
         cmd += ["--profile", args.profile]
     load = os.getloadavg()
@@ -412,7 +437,9 @@ def fmt_table(out: dict) -> str:
     r0 = out["results"][0]
     L.append(f"Workload: {r0['replicates']} replicate trials x {r0['participants_per_trial']} randomized "
              f"(2 arms x {PARTICIPANTS_PER_ARM}), {r0['taxa']} taxa, burn-in 60 d + run-in 7 d, 42 d treatment + 28 d "
-             f"follow-up, DASS-21, MI m=20; criteria: {out['workload']['criteria'] or 'none'}")
+             f"follow-up, DASS-21, MI m=20; criteria: {out['workload']['criteria'] or 'none'}; "
+             f"16S sequencing: {'on' if r0.get('sequencing_16s') else 'off'}; "
+             f"probisim sources {out['workload']['source_sha256']}")
     L.append("")
     hdr = ("threads", "wall s", "CPU s", "enrol s", "simulate s", "analysis s", "other s", "peak RSS MiB",
            "warm-up s", "Mparticipant-days", "µs/p-day wall", "µs/p-day kernel")
@@ -471,6 +498,9 @@ def main(argv=None) -> int:
                    help="use the on-disk Numba cache (default: cold compile in an empty temp cache)")
     p.add_argument("--profile", default="", help="directory: cProfile the timed run, write pstats + text there")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-16s", action="store_true",
+                   help="schedule.sequencing_16s = false (default: the library default, which sequences "
+                        "stool at the three biomarker visits)")
     p.add_argument("--_child-out", default="", help=argparse.SUPPRESS)
     p.add_argument("--threads-child", type=int, default=0, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -486,6 +516,8 @@ def main(argv=None) -> int:
                         "follow_up_days": 28, "population": "community", "instruments": ["dass21"],
                         "primary_endpoint": "dass21_depression", "mi_imputations": 20,
                         "criteria": args.criterion, "seed": args.seed,
+                        "sequencing_16s": "off" if args.no_16s else "library default",
+                        "source_sha256": source_hash(),
                         "note": "wall_s excludes the warm-up (compile) run; BLAS/OMP threads = numba threads"}}
     with tempfile.TemporaryDirectory(prefix="bench_trial_") as tmp:
         for t in threads:
