@@ -929,13 +929,11 @@ def _grow(sc, TP, i, comp, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, p
 
 @njit(cache=True, error_model="numpy")
 def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
-                 status, fail_day, WORK, act, na, modidx, nmod, order, blk0, blk1, sc, isc):
+                 status, fail_day, WORK, act, na, modidx, nmod, blk0, blk1, sc, isc):
     """Advance participants act[blk0 * _VW : min(blk1 * _VW, na)] one day, _VW lanes at a time.
 
-    modidx[:nmod] are the taxa with a cortisol or inflammation response, and order
-    lists the others and then these (the order of the growth updates, which are
-    independent of each other); sc (float64) and isc (uint32, 3 * _VW) are this
-    thread's scratch."""
+    modidx[:nmod] are the taxa with a cortisol or inflammation response; sc (float64)
+    and isc (uint32, 3 * _VW) are this thread's scratch (allocated by the caller)."""
     S = N.shape[1]
     nsub = int(PRM[P_NSUB])
     dt = 1.0 / nsub
@@ -975,7 +973,6 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
     vday = _vsplati(np.int64(day) & 0xFFFFFFFF)
     nblk_noise = (S + 3) // 4
     zero = _vsplat(0.0)
-    msplit = ((S - nmod) // 2) & ~1 if nmod > 0 else S  # even: between two pairs
 
     for blk in range(blk0, blk1):
         a0 = blk * _VW
@@ -1100,61 +1097,55 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
                     t_in = TP[j, TP_INULIN]
                     t_fo = TP[j, TP_FOS]
                     t_go = TP[j, TP_GOS]
-                    if t_in != 0.0 or t_fo != 0.0 or t_go != 0.0:  # zero terms add exactly nothing
-                        z = _vload(sc, _TB + j * _TS + _T_N) / TP[j, TP_KREF]
-                        if t_in != 0.0:
-                            ld_in = ld_in + t_in * z
-                        if t_fo != 0.0:
-                            ld_fo = ld_fo + t_fo * z
-                        if t_go != 0.0:
-                            ld_go = ld_go + t_go * z
-                x = ld_in / NORMS[6]
+                    # (r / kref) N rather than r (N / kref): no vector division; zero terms add
+                    # exactly nothing and are skipped
+                    Nj = _vload(sc, _TB + j * _TS + _T_N)
+                    if t_in != 0.0:
+                        ld_in = ld_in + (t_in / TP[j, TP_KREF]) * Nj
+                    if t_fo != 0.0:
+                        ld_fo = ld_fo + (t_fo / TP[j, TP_KREF]) * Nj
+                    if t_go != 0.0:
+                        ld_go = ld_go + (t_go / TP[j, TP_KREF]) * Nj
+                x = ld_in * (1.0 / NORMS[6])
                 phi_in = inulin / (inulin + kmp * _sel(x > 1e-3, x, 1e-3))
-                x = ld_fo / NORMS[7]
+                x = ld_fo * (1.0 / NORMS[7])
                 phi_fo = fos / (fos + kmp * _sel(x > 1e-3, x, 1e-3))
-                x = ld_go / NORMS[8]
+                x = ld_go * (1.0 / NORMS[8])
                 phi_go = gos / (gos + kmp * _sel(x > 1e-3, x, 1e-3))
             # -- weighted loads w (start of substep)
             for j in range(S):
                 oj = _TB + j * _TS
                 _vstore(sc, oj + _T_W, _vload(sc, oj + _T_CP) * _vload(sc, oj + _T_N) * inv_comm)
-            # -- microbiome: gLV growth, competition, noise, immigration, washout, kill
-            # Two taxa at a time (the matrix-vector product then loads each w row once for
-            # both, and two dependency chains overlap). Taxa without host modulation come
-            # first: their updates do not depend on the host block just finished, so they
-            # overlap its latency. The modulation factors come half way through them, and
-            # the modulated taxa last.
-            k = 0
-            while k < S:
-                if k == msplit:
-                    for km in range(0, nmod - 1, 2):
-                        i1 = modidx[km]
-                        i2 = modidx[km + 1]
-                        f1 = _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota)
-                        f2 = _exp_tanh(TP[i2, TP_CORT] * c + TP[i2, TP_INFL] * iota)
-                        _vstore(sc, _TB + i1 * _TS + _T_MOD, f1)
-                        _vstore(sc, _TB + i2 * _TS + _T_MOD, f2)
-                    if nmod % 2 == 1:
-                        i1 = modidx[nmod - 1]
-                        _vstore(sc, _TB + i1 * _TS + _T_MOD, _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota))
-                i1 = order[k]
-                if k + 1 < S and k + 1 != msplit:
-                    i2 = order[k + 1]
-                    comp1 = zero
-                    comp2 = zero
-                    for j in range(S):  # comp[i] = sum_j ALPHA[i, j] w[j], j ascending
-                        wj = _vload(sc, _TB + j * _TS + _T_W)
-                        comp1 = comp1 + ALPHA[i1, j] * wj
-                        comp2 = comp2 + ALPHA[i2, j] * wj
-                    _grow(sc, TP, i1, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
-                    _grow(sc, TP, i2, comp2, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
-                    k += 2
-                else:
-                    comp1 = zero
-                    for j in range(S):
-                        comp1 = comp1 + ALPHA[i1, j] * _vload(sc, _TB + j * _TS + _T_W)
-                    _grow(sc, TP, i1, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
-                    k += 1
+            # -- host modulation of growth, saturating at a factor e^(+-1) so hormone swings
+            # cannot drive unbounded growth or certain extinction; only for taxa with a
+            # response (for the others the factor is exactly exp(tanh(0)) = 1), two at a
+            # time so that the two dependency chains overlap
+            for km in range(0, nmod - 1, 2):
+                i1 = modidx[km]
+                i2 = modidx[km + 1]
+                f1 = _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota)
+                f2 = _exp_tanh(TP[i2, TP_CORT] * c + TP[i2, TP_INFL] * iota)
+                _vstore(sc, _TB + i1 * _TS + _T_MOD, f1)
+                _vstore(sc, _TB + i2 * _TS + _T_MOD, f2)
+            if nmod % 2 == 1:
+                i1 = modidx[nmod - 1]
+                _vstore(sc, _TB + i1 * _TS + _T_MOD, _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota))
+            # -- microbiome: gLV growth, competition, noise, immigration, washout, kill; two
+            # taxa at a time (each w row is loaded once for both, and two chains overlap)
+            for i in range(0, S - 1, 2):
+                comp1 = zero
+                comp2 = zero
+                for j in range(S):  # comp[i] = sum_j ALPHA[i, j] w[j], j ascending
+                    wj = _vload(sc, _TB + j * _TS + _T_W)
+                    comp1 = comp1 + ALPHA[i, j] * wj
+                    comp2 = comp2 + ALPHA[i + 1, j] * wj
+                _grow(sc, TP, i, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
+                _grow(sc, TP, i + 1, comp2, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
+            if S % 2 == 1:
+                comp1 = zero
+                for j in range(S):
+                    comp1 = comp1 + ALPHA[S - 1, j] * _vload(sc, _TB + j * _TS + _T_W)
+                _grow(sc, TP, S - 1, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
             # -- host: SCFA, barrier, LPS, IL-6, CRP, Kyn/Trp, 5-HT, GABA, vagus, cortisol
             but = zero
             lps = zero
@@ -1179,14 +1170,16 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
                     bsup = bsup + TP[j, TP_BARRIER] * h
                     vs = vs + TP[j, TP_VAGAL] * h
             anti = _sel(anti > 0.95, 0.95, anti)
-            bstar = but / NORMS[0] * ferment_sub
+            # (divisions by constants are multiplications by their reciprocals here)
+            bstar = but * (1.0 / NORMS[0]) * ferment_sub
             Bh = bstar + (Bh - bstar) * eB
             lnB = _log(_sel(Bh > 1e-6, Bh, 1e-6))
             xb = logit_bref + PRM[P_BAR_BUT] * lnB - PRM[P_BAR_CORT] * c - PRM[P_BAR_INFL] * iota + bsup
             e = _exp(-abs(xb))
-            btarget = _sel(xb >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+            rb = 1.0 / (1.0 + e)
+            btarget = _sel(xb >= 0.0, rb, e * rb)
             bar = btarget + (bar - btarget) * eBar
-            L = lps / NORMS[1] * (1.0 - bar) / one_m_bref
+            L = lps * (1.0 / NORMS[1]) * (1.0 - bar) * (1.0 / one_m_bref)
             ln_il6_t = (ln_il6_p + susc * (il6_lps * (_log(1.0 + L * (1.0 - anti)) - _LN2)
                                            + il6_cort * c - il6_but * lnB)
                         - ferm_term)
@@ -1195,16 +1188,17 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
             ln_crp = ln_crp_t + (ln_crp - ln_crp_t) * eC
             kt_rel = kt_exp * (ln_il6 - ln_il6_p)
             trp = _exp(-trp_exp * kt_rel)
-            s5t = trp * (PRM[P_SERO_SF] * sero / NORMS[2] + PRM[P_SERO_B] * Bh) / sero_wsum
+            s5t = trp * (PRM[P_SERO_SF] * sero * (1.0 / NORMS[2]) + PRM[P_SERO_B] * Bh) * (1.0 / sero_wsum)
             S5 = s5t + (S5 - s5t) * e5
-            gt = gaba / NORMS[3]
+            gt = gaba * (1.0 / NORMS[3])
             G = gt + (G - gt) * eG
             # afferent drive, saturating: 1 at the reference gut, at most 2 x tone
-            X = (PRM[P_VAG_G] * G + PRM[P_VAG_5] * S5 + PRM[P_VAG_B] * Bh) / vag_wsum + PRM[P_VAG_S] * vs
+            X = (PRM[P_VAG_G] * G + PRM[P_VAG_5] * S5 + PRM[P_VAG_B] * Bh) * (1.0 / vag_wsum) + PRM[P_VAG_S] * vs
             V = tone_eff * 2.0 * X / (1.0 + X)
             ln_cort_t = cort_base + PRM[P_CORT_INFL] * iota - PRM[P_CORT_VAG] * (V - 1.0)
             ln_cort = ln_cort_t + (ln_cort - ln_cort_t) * eK
 
+        # ---- host state out of the substeps, back from logarithms
         il6 = _exp(ln_il6)
         _vstore(sc, _G_H + H_BUT * _VW, Bh)
         _vstore(sc, _G_H + H_BAR * _VW, bar)
@@ -1317,7 +1311,7 @@ def _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS
               status, fail_day, WORK, nthreads):
     n, S = N.shape
     act = np.empty(n, np.int64)
-    na = 0
+    na = np.int64(0)  # (not a literal 0: keeps _step_blocks to one compiled signature)
     for p in range(n):
         if status[p] == STATUS_OK:
             act[na] = p
@@ -1329,22 +1323,14 @@ def _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS
     sc = np.empty((nt, _TB + S * _TS))
     isc = np.empty((nt, 3 * _VW), np.uint32)
     modidx = np.empty(S, np.int64)
-    order = np.empty(S, np.int64)
-    nmod = 0
+    nmod = np.int64(0)
     for i in range(S):
         if TP[i, TP_CORT] != 0.0 or TP[i, TP_INFL] != 0.0:
             modidx[nmod] = i
             nmod += 1
-    k = 0
-    for i in range(S):
-        if TP[i, TP_CORT] == 0.0 and TP[i, TP_INFL] == 0.0:
-            order[k] = i
-            k += 1
-    order[k:] = modidx[:nmod]
     for t in prange(nt):
         _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
-                     status, fail_day, WORK, act, na, modidx, nmod, order, t * nb // nt, (t + 1) * nb // nt, sc[t],
-                     isc[t])
+                     status, fail_day, WORK, act, na, modidx, nmod, t * nb // nt, (t + 1) * nb // nt, sc[t], isc[t])
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -1409,10 +1395,12 @@ def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, blk0, b
 def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK):
     """Noise-free arithmetic floor of :func:`step_day`, used only by the benchmark as the
     attainable rate of the bare arithmetic. It is built exactly like the kernel: the same
-    blocks of _VW SIMD lanes, gather and scatter, the same gLV matrix-vector product
-    (same summation order, accumulated in registers) and the same exact logistic update
-    with the same vectorised ``_expm1``, once per taxon and substep; it leaves out random
-    numbers, diet, host modulation, host state, mood and the failure checks."""
+    blocks of _VW SIMD lanes, gather and scatter (N, CSENS, CPRESS, KAPPA in; N and the
+    weighted loads out), the same gLV matrix-vector product (same summation order,
+    accumulated in registers, two taxa at a time) and the same exact logistic update with
+    the same vectorised ``_expm1``, once per taxon and substep. It leaves out random
+    numbers, diet, kill, immigration, host modulation, host state, mood and the failure
+    checks. (Plain Python wrapper, like :func:`step_day`.)"""
     _floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, int(nsub), WORK, get_num_threads())
 
 
