@@ -72,7 +72,7 @@ def _u01(w):
     return (float(w) + 0.5) * _INV_2_32
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _box_muller_u(u0, u1):
     """Box-Muller on two uniforms (float64 scalars or lane vectors alike), with the
     in-module log and sin/cos below (<= 1 ulp from libm; vectorisable)."""
@@ -687,7 +687,7 @@ _E2, _E3, _E4, _E5, _E6, _E7 = 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040
 _E8, _E9, _E10, _E11, _E12, _E13 = 1 / 40320, 1 / 362880, 1 / 3628800, 1 / 39916800, 1 / 479001600, 1 / 6227020800
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _clamp800(x):
     """x clamped to [-800, 800], NaN -> 0 (so that the int conversion below stays defined)."""
     xc = _sel(x == x, x, 0.0)
@@ -695,7 +695,7 @@ def _clamp800(x):
     return _sel(xc > 800.0, 800.0, xc)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _expm1_reduced(x):
     """Cody-Waite reduction x = kd ln 2 + r, |r| <= ln(2)/2; returns (kd, expm1(r))."""
     kd = (x * _LOG2E + _SHIFT) - _SHIFT
@@ -710,7 +710,7 @@ def _expm1_reduced(x):
     return kd, em
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _scale2(p, kd):
     """p * 2**kd for integer-valued |kd| <= 1200, as two exact power-of-two factors built
     from exponent bits (so over- and underflow round as one multiplication would)."""
@@ -719,7 +719,7 @@ def _scale2(p, kd):
     return p * _frombits((k1 + 1023) << 52) * _frombits((k - k1 + 1023) << 52)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _exp(x):
     """exp(x), <= 1 ulp."""
     kd, em = _expm1_reduced(_clamp800(x))
@@ -727,7 +727,7 @@ def _exp(x):
     return _sel(x == x, res, x)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _expm1(x):
     """expm1(x) = 2**k expm1(r) + (2**k - 1), <= 2 ulp (exact expm1(r) when k = 0)."""
     kd, em = _expm1_reduced(_clamp800(x))
@@ -740,7 +740,7 @@ def _expm1(x):
     return _sel(x == x, res, x)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _tanh(x):
     """tanh(x) = expm1(2x) / (expm1(2x) + 2), <= 3 ulp (tanh(+-20) rounds to +-1)."""
     u = _sel(x > 20.0, 20.0, x)
@@ -749,7 +749,7 @@ def _tanh(x):
     return em / (em + 2.0)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _exp_tanh(x):
     """exp(tanh(x)), bit for bit _exp(_tanh(x)) but without the over/underflow paths,
     which |2 clamp(x)| <= 40 and |tanh| <= 1 never take."""
@@ -774,7 +774,7 @@ _LG6 = 1.531383769920937332e-01
 _LG7 = 1.479819860511658591e-01
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _log(x):
     """log(x), <= 1 ulp: fdlibm's algorithm (x = 2**k (1 + f), sqrt(2)/2 <= 1 + f < sqrt(2))."""
     sub = x < 2.2250738585072014e-308
@@ -820,7 +820,7 @@ _C5 = 2.08757232129817482790e-09
 _C6 = -1.13596475577881948265e-11
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _sincos(t):
     """(sin t, cos t) for 0 <= t <= 2**19 pi, <= 1 ulp (the reduction is exact there)."""
     qd = (t * _INVPIO2 + _SHIFT) - _SHIFT
@@ -841,7 +841,7 @@ def _sincos(t):
 # --------------------------------------------------------------------------
 # Philox and Box-Muller on lanes
 # --------------------------------------------------------------------------
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _philox_vec(c0, c1, c2, c3, k0, k1):
     """philox4x32_10 on int64 lanes that hold 32-bit words (the same ten rounds)."""
     for _ in range(10):
@@ -860,10 +860,46 @@ def _philox_vec(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _u01_vec(w):
     """As _u01, on int64 lanes holding 32-bit words."""
     return (_tofloat(w) + 0.5) * _INV_2_32
+
+
+@intrinsic
+def _fetch_add(typingctx, counters, k):
+    """Atomically counters[k] += 1; returns the old value."""
+    if not (isinstance(counters, types.Array) and counters.dtype == types.int64 and isinstance(k, types.Integer)):
+        return None
+    sig = types.int64(counters, types.intp)
+
+    def codegen(context, builder, signature, args):
+        ptr = _elem_ptr(context, builder, signature.args[0], args[0], args[1])
+        return builder.atomic_rmw("add", ptr, ir.Constant(ir.IntType(64), 1), "monotonic")
+    return sig, codegen
+
+
+@njit(cache=True, inline="always")
+def _block_ranges(nb, nt):
+    """Per-thread block counters for _take_block: thread u owns blocks [u nb / nt, (u+1) nb / nt);
+    its counter (one per 64-byte line) starts at the first."""
+    counters = np.empty(8 * nt, np.int64)
+    for u in range(nt):
+        counters[8 * u] = u * nb // nt
+    return counters
+
+
+@njit(cache=True, inline="always")
+def _take_block(counters, t, nt, nb):
+    """Next block for thread t: from its own contiguous range first, then (when that is
+    done) from the others' ranges, so a core slowed by a busy neighbour hands its tail to
+    the others. Each block is taken exactly once; -1 when none is left."""
+    for k in range(nt):
+        u = (t + k) % nt
+        blk = _fetch_add(counters, 8 * u)
+        if blk < (u + 1) * nb // nt:
+            return blk
+    return -1
 
 
 # --------------------------------------------------------------------------
@@ -929,11 +965,14 @@ def _grow(sc, TP, i, comp, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, p
 
 @njit(cache=True, error_model="numpy")
 def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
-                 status, fail_day, WORK, act, na, modidx, nmod, blk0, blk1, sc, isc):
-    """Advance participants act[blk0 * _VW : min(blk1 * _VW, na)] one day, _VW lanes at a time.
+                 status, fail_day, WORK, act, na, modidx, nmod, counters, t, nt, sc, isc):
+    """Advance the active participants act[:na] one day, _VW lanes at a time: thread t of
+    nt takes blocks of _VW with _take_block until none is left.
 
     modidx[:nmod] are the taxa with a cortisol or inflammation response; sc (float64)
-    and isc (uint32, 3 * _VW) are this thread's scratch (allocated by the caller)."""
+    and isc (uint32, 3 * _VW) are this thread's scratch (allocated by the caller). A
+    block's result does not depend on which thread takes it, so this dynamic
+    schedule keeps results bit-identical while a slow or busy core takes fewer blocks."""
     S = N.shape[1]
     nsub = int(PRM[P_NSUB])
     dt = 1.0 / nsub
@@ -974,7 +1013,11 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
     nblk_noise = (S + 3) // 4
     zero = _vsplat(0.0)
 
-    for blk in range(blk0, blk1):
+    nb = (na + _VW - 1) // _VW
+    while True:
+        blk = _take_block(counters, t, nt, nb)
+        if blk < 0:
+            break
         a0 = blk * _VW
         nl = min(_VW, na - a0)
         # ---- gather: participant rows -> lanes (spare lanes repeat the last participant)
@@ -1297,10 +1340,11 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
     WORK   (n, 2S) out: the day's microbiome noise (equal to ``rng.normals(KEYS, PIDS,
            day, SITE_MICROBIOME, S)``) and the last substep's weighted loads
 
-    The active participants are advanced _VW at a time (:func:`_step_blocks`); each
-    thread gets a contiguous range of blocks and its own scratch, allocated before the
-    parallel loop. This is a plain Python wrapper because Numba cannot cache a function
-    that asks for the thread count itself.
+    The active participants are advanced _VW at a time (:func:`_step_blocks`): each
+    thread has its own scratch, allocated before the parallel loop, works through its
+    own contiguous range of blocks and then takes over what is left of the others'
+    (atomic counters). This is a plain Python wrapper because Numba cannot cache a
+    function that asks for the thread count itself.
     """
     _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
               status, fail_day, WORK, get_num_threads())
@@ -1320,17 +1364,19 @@ def _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS
         return
     nb = (na + _VW - 1) // _VW
     nt = max(1, min(nthreads, nb))
-    sc = np.empty((nt, _TB + S * _TS))
-    isc = np.empty((nt, 3 * _VW), np.uint32)
+    # per-thread scratch rows, each padded by 64 bytes so no cache line is shared
+    sc = np.empty((nt, _TB + S * _TS + 8))
+    isc = np.empty((nt, 3 * _VW + 16), np.uint32)
     modidx = np.empty(S, np.int64)
     nmod = np.int64(0)
     for i in range(S):
         if TP[i, TP_CORT] != 0.0 or TP[i, TP_INFL] != 0.0:
             modidx[nmod] = i
             nmod += 1
-    for t in prange(nt):
+    counters = _block_ranges(nb, nt)
+    for t in prange(nt):  # (np.int64(t): one compiled signature of _step_blocks)
         _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
-                     status, fail_day, WORK, act, na, modidx, nmod, t * nb // nt, (t + 1) * nb // nt, sc[t], isc[t])
+                     status, fail_day, WORK, act, na, modidx, nmod, counters, np.int64(t), nt, sc[t], isc[t])
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -1346,11 +1392,15 @@ def _floor_grow(sc, TP, i, comp, dt):
 
 
 @njit(cache=True, error_model="numpy")
-def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, blk0, blk1, sc):
+def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counters, t, nt, sc):
     n, S = N.shape
     dt = 1.0 / nsub
     inv_comm = 1.0 / NORMS[9]
-    for blk in range(blk0, blk1):
+    nb = (n + _VW - 1) // _VW
+    while True:  # blocks taken as in the kernel
+        blk = _take_block(counters, t, nt, nb)
+        if blk < 0:
+            break
         p0 = blk * _VW
         nl = min(_VW, n - p0)
         for l in range(_VW):
@@ -1411,6 +1461,7 @@ def _floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, nthreads):
         return
     nb = (n + _VW - 1) // _VW
     nt = max(1, min(nthreads, nb))
-    sc = np.empty((nt, S * _FTS))
+    sc = np.empty((nt, S * _FTS + 8))  # rows padded by 64 bytes: no shared cache line
+    counters = _block_ranges(nb, nt)
     for t in prange(nt):
-        _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, t * nb // nt, (t + 1) * nb // nt, sc[t])
+        _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counters, np.int64(t), nt, sc[t])
