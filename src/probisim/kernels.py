@@ -286,15 +286,38 @@ def _splat_ir(builder, x, lty):
 
 
 def _elem_ptr(context, builder, aryty, ary, idx):
-    """IR: pointer to element idx of a contiguous array (no wraparound, no bounds check)."""
+    """IR: pointer to element idx of a contiguous array, or of a raw pointer (no
+    wraparound, no bounds check)."""
+    if isinstance(aryty, types.CPointer):
+        return builder.gep(ary, [idx], inbounds=True)
     a = context.make_array(aryty)(context, builder, ary)
     return builder.gep(a.data, [idx], inbounds=True)
 
 
+def _is_f64_buffer(arr):
+    return isinstance(arr, (types.Array, types.CPointer)) and arr.dtype == types.float64
+
+
+@intrinsic
+def _dataptr(typingctx, arr):
+    """Raw pointer to a contiguous float64 array's data. Helpers that take it instead of
+    the array carry no reference count: an array argument of an inlined helper costs an
+    atomic incref/decref pair per call, which two threads sharing the scratch's parent
+    allocation turn into cache-line ping-pong (measured: 2 threads at 1.2-1.7x instead of 2x).
+    The array must outlive every use of the pointer."""
+    if not (isinstance(arr, types.Array) and arr.dtype == types.float64 and arr.layout == "C"):
+        return None
+    sig = types.CPointer(types.float64)(arr)
+
+    def codegen(context, builder, signature, args):
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+    return sig, codegen
+
+
 @intrinsic
 def _vload(typingctx, arr, idx):
-    """Lanes arr[idx : idx + _VW] of a contiguous float64 array (no bounds check)."""
-    if not (isinstance(arr, types.Array) and arr.dtype == types.float64):
+    """Lanes arr[idx : idx + _VW] of a contiguous float64 array or float64 pointer (no bounds check)."""
+    if not _is_f64_buffer(arr):
         return None
     sig = _vf(arr, types.intp)
 
@@ -306,8 +329,8 @@ def _vload(typingctx, arr, idx):
 
 @intrinsic
 def _vstore(typingctx, arr, idx, v):
-    """arr[idx : idx + _VW] = v (contiguous float64 array, no bounds check)."""
-    if not (isinstance(arr, types.Array) and arr.dtype == types.float64 and isinstance(v, _VecF)):
+    """arr[idx : idx + _VW] = v (contiguous float64 array or float64 pointer, no bounds check)."""
+    if not (_is_f64_buffer(arr) and isinstance(v, _VecF)):
         return None
     sig = types.void(arr, types.intp, _vf)
 
@@ -879,6 +902,21 @@ def _fetch_add(typingctx, counters, k):
     return sig, codegen
 
 
+#: gap between two threads' scratch rows, in float64: 66 KiB. Rows closer than about
+#: 64 KiB, or exactly 64 KiB apart, slowed both threads by 15-45% on the 2-vCPU EPYC
+#: machine this was tuned on (the two vCPUs behave as if they shared an L1 cache), while
+#: rows 80-400 KiB apart ran as fast as two separate processes
+#: (benchmarks/README.md, "Two threads").
+_SCRATCH_GAP = 8448
+
+
+@njit(cache=True, inline="always")
+def _thread_scratch(nt, width):
+    """Uninitialised per-thread scratch: nt rows of at least width float64; the row
+    stride is width rounded up to whole 4 KiB pages plus _SCRATCH_GAP."""
+    return np.empty((nt, (width + 511) // 512 * 512 + _SCRATCH_GAP))
+
+
 @njit(cache=True, inline="always")
 def _block_ranges(nb, nt):
     """Per-thread block counters for _take_block: thread u owns blocks [u nb / nt, (u+1) nb / nt);
@@ -974,6 +1012,7 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
     block's result does not depend on which thread takes it, so this dynamic
     schedule keeps results bit-identical while a slow or busy core takes fewer blocks."""
     S = N.shape[1]
+    scp = _dataptr(sc)  # for the inlined _grow: no refcount traffic on the shared scratch
     nsub = int(PRM[P_NSUB])
     dt = 1.0 / nsub
     # relaxation factors over one substep (shared by everyone)
@@ -1182,13 +1221,13 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
                     wj = _vload(sc, _TB + j * _TS + _T_W)
                     comp1 = comp1 + ALPHA[i, j] * wj
                     comp2 = comp2 + ALPHA[i + 1, j] * wj
-                _grow(sc, TP, i, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
-                _grow(sc, TP, i + 1, comp2, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
+                _grow(scp, TP, i, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
+                _grow(scp, TP, i + 1, comp2, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
             if S % 2 == 1:
                 comp1 = zero
                 for j in range(S):
                     comp1 = comp1 + ALPHA[S - 1, j] * _vload(sc, _TB + j * _TS + _T_W)
-                _grow(sc, TP, S - 1, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
+                _grow(scp, TP, S - 1, comp1, dt, floor, any_kill, phi_f, phi_in, phi_fo, phi_go, phi_s)
             # -- host: SCFA, barrier, LPS, IL-6, CRP, Kyn/Trp, 5-HT, GABA, vagus, cortisol
             but = zero
             lps = zero
@@ -1364,8 +1403,8 @@ def _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS
         return
     nb = (na + _VW - 1) // _VW
     nt = max(1, min(nthreads, nb))
-    # per-thread scratch rows, each padded by 64 bytes so no cache line is shared
-    sc = np.empty((nt, _TB + S * _TS + 8))
+    # per-thread scratch rows, far apart (see _SCRATCH_GAP)
+    sc = _thread_scratch(nt, _TB + S * _TS)
     isc = np.empty((nt, 3 * _VW + 16), np.uint32)
     modidx = np.empty(S, np.int64)
     nmod = np.int64(0)
@@ -1394,6 +1433,7 @@ def _floor_grow(sc, TP, i, comp, dt):
 @njit(cache=True, error_model="numpy")
 def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counters, t, nt, sc):
     n, S = N.shape
+    scp = _dataptr(sc)  # as in _step_blocks
     dt = 1.0 / nsub
     inv_comm = 1.0 / NORMS[9]
     nb = (n + _VW - 1) // _VW
@@ -1426,14 +1466,14 @@ def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counter
                         wj = _vload(sc, j * _FTS + _F_W)
                         comp1 = comp1 + ALPHA[i, j] * wj
                         comp2 = comp2 + ALPHA[i + 1, j] * wj
-                    _floor_grow(sc, TP, i, comp1, dt)
-                    _floor_grow(sc, TP, i + 1, comp2, dt)
+                    _floor_grow(scp, TP, i, comp1, dt)
+                    _floor_grow(scp, TP, i + 1, comp2, dt)
                     i += 2
                 else:
                     comp1 = _vsplat(0.0)
                     for j in range(S):
                         comp1 = comp1 + ALPHA[i, j] * _vload(sc, j * _FTS + _F_W)
-                    _floor_grow(sc, TP, i, comp1, dt)
+                    _floor_grow(scp, TP, i, comp1, dt)
                     i += 1
         for l in range(nl):
             p = p0 + l
@@ -1461,7 +1501,7 @@ def _floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, nthreads):
         return
     nb = (n + _VW - 1) // _VW
     nt = max(1, min(nthreads, nb))
-    sc = np.empty((nt, S * _FTS + 8))  # rows padded by 64 bytes: no shared cache line
+    sc = _thread_scratch(nt, S * _FTS)  # spaced as in the kernel
     counters = _block_ranges(nb, nt)
     for t in prange(nt):
         _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counters, np.int64(t), nt, sc[t])
