@@ -902,11 +902,10 @@ def _fetch_add(typingctx, counters, k):
     return sig, codegen
 
 
-#: gap between two threads' scratch rows, in float64: 66 KiB. Rows closer than about
-#: 64 KiB, or exactly 64 KiB apart, slowed both threads by 15-45% on the 2-vCPU EPYC
-#: machine this was tuned on (the two vCPUs behave as if they shared an L1 cache), while
-#: rows 80-400 KiB apart ran as fast as two separate processes
-#: (benchmarks/README.md, "Two threads").
+#: gap between two threads' scratch rows, in float64: 66 KiB (the kernel's rows end up
+#: 98 KiB apart at 20 taxa). On the 2-vCPU EPYC machine this was tuned on, rows 30-32 KiB
+#: apart (adjacent rows) let the second thread cost the first 18-42% of its speed;
+#: 48-256 KiB apart, 1-7% (`python benchmarks/bench_scratch_gap.py`).
 _SCRATCH_GAP = 8448
 
 

@@ -1,0 +1,62 @@
+"""The kernel benchmarks still run and report what their READMEs describe.
+
+Smoke runs only: tiny sizes and one or two batches, no timings asserted (speed
+is the benchmarks' business, not the tests').
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _run(script: str, *args: str, threads: int = 2) -> dict:
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
+    out = subprocess.run([sys.executable, str(BENCH / script), *args, "--json"], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+def test_bench_kernel_quick_reports_every_impl_and_ratio():
+    d = _run("bench_kernel.py", "--quick", "--no-cold")
+    seen = {(r["impl"], r["threads"]) for r in d["results"]}
+    assert seen == {("kernel", 1), ("kernel", 2), ("floor", 1), ("floor", 2), ("reference", 1)}
+    for r in d["results"]:
+        assert r["n"] == 1000 and r["taxa"] == 20 and r["participant_steps_per_s"] > 0
+    for k in ("kernel_over_floor_1thread", "kernel_2threads_over_1thread", "kernel_over_reference_1thread"):
+        assert d["ratios"][k] > 0
+        assert k in d["goals"]
+
+
+def test_bench_scratch_gap_includes_the_kernels_own_spacing():
+    d = _run("bench_scratch_gap.py", "--kib", "48", "--n", "64", "--rounds", "1", "--calls", "1")
+    names = [r["distance"] for r in d["results"]]
+    assert names == ["kernel", "48 KiB"]
+    kernel = d["results"][0]
+    assert kernel["distance_kib"] >= 48  # the kernel keeps its rows far apart
+    for r in d["results"]:
+        assert r["efficiency"] > 0 and r["alone_ms"] > 0 and r["together_ms"] > 0
+
+
+def test_bench_scratch_gap_rejects_overlapping_rows():
+    env = {**os.environ, "NUMBA_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, str(BENCH / "bench_scratch_gap.py"), "--kib", "8", "--n", "32",
+                          "--rounds", "1"], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 2
+    assert "--kib: 8 KiB is closer than one scratch row" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("script", ["bench_kernel.py", "bench_scratch_gap.py", "bench_trial.py", "bench_sweep.py"])
+def test_benchmarks_have_help(script):
+    out = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and "usage" in out.stdout
