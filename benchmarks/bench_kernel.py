@@ -105,7 +105,9 @@ class Work:
         self.DRV = DRV
         self.IMM = DRV[:, K.D_FERM, None] * model.fermented_cells[None, :]
         self.IMM[:, st] += model.config.micro.transit_washout_per_day * 1e7
-        self.KILL = np.zeros((n, S))
+        # as the engine passes them on a day without antibiotics and without diagnostics:
+        # KILL (0, S), "nobody has any kill today", and no WORK output
+        self.KILL = np.zeros((0, S))
         self.keys = rng.participant_keys(SEED, pop.replicate, "dynamics")
         self.reset()
 
@@ -114,7 +116,7 @@ class Work:
         self.N, self.H, self.M = self.N0.copy(), self.H0.copy(), self.M0.copy()
         self.status = np.zeros(n, np.int64)
         self.fail_day = np.zeros(n, np.int64)
-        self.WORK = np.zeros((n, 2 * S))
+        self.WORK = np.zeros((0, 2 * S))
         self.day = DAY_OFFSET
 
     def args(self):

@@ -319,6 +319,69 @@ def test_kernel_matches_reference(n, strains, nsub, seed, day0, ndays, special):
         assert not np.array_equal(Mk[ok], case["M"][ok])
 
 
+@pytest.mark.parametrize("impl", [K.step_day, R.step_day], ids=["kernel", "reference"])
+def test_empty_kill_and_work_change_nothing_but_the_output(impl):
+    """KILL (0, S) means "no kill today" and WORK (0, 2S) skips the diagnostics: the
+    states are bit-identical to passing all-zero KILL and a full WORK."""
+    model = _model(("B_longum_R0175", "L_helveticus_R0052"), 4)
+    case = _random_case(model, 37, 5, False)
+    case["KILL"] = np.zeros_like(case["KILL"])
+    S = model.n_taxa
+    full = _run(impl, model, case, DAY_OFFSET, 3)
+    lean = dict(case, KILL=np.zeros((0, S)))
+    N, H, M = lean["N"].copy(), lean["H"].copy(), lean["M"].copy()
+    status, fail_day = lean["status"].copy(), lean["fail_day"].copy()
+    for d in range(DAY_OFFSET, DAY_OFFSET + 3):
+        impl(N, H, M, lean["T"], lean["KAPPA"], lean["CSENS"], lean["CPRESS"], lean["DRV"], lean["IMM"],
+             lean["KILL"], model.TP, model.ALPHA, model.NORMS, model.PRM, lean["KEYS"], lean["PIDS"],
+             np.int64(d), status, fail_day, np.zeros((0, 2 * S)))
+    for a, b in zip(full[:5], (N, H, M, status, fail_day)):
+        np.testing.assert_array_equal(a, b)
+    assert np.any(full[5] != 0)  # the full WORK was written
+
+
+def test_floor_with_empty_work_gives_the_same_loads():
+    model = _model((), 4)
+    pop = make_population(model, 23, 3)
+    a, b = pop.N.copy(), pop.N.copy()
+    K.floor_day(a, pop.KAPPA, pop.CSENS, pop.CPRESS, model.TP, model.ALPHA, model.NORMS, 4,
+                np.zeros((pop.n, 2 * model.n_taxa)))
+    K.floor_day(b, pop.KAPPA, pop.CSENS, pop.CPRESS, model.TP, model.ALPHA, model.NORMS, 4,
+                np.zeros((0, 2 * model.n_taxa)))
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("what, shape", [("KILL", (5, 11)), ("KILL", (7, 12)), ("WORK", (7, 11)),
+                                         ("WORK", (3, 22))])
+def test_kernel_rejects_misshapen_optional_arrays(what, shape):
+    model = _model((), 4)
+    case = _random_case(model, 7, 1, False)
+    S = model.n_taxa
+    assert S == 11
+    args = dict(KILL=case["KILL"], WORK=np.zeros((7, 2 * S)))
+    args[what] = np.zeros(shape)
+    with pytest.raises(ValueError, match=rf"{what} has shape \({shape[0]}, {shape[1]}\); expected \(7, "):
+        K.step_day(case["N"], case["H"], case["M"], case["T"], case["KAPPA"], case["CSENS"], case["CPRESS"],
+                   case["DRV"], case["IMM"], args["KILL"], model.TP, model.ALPHA, model.NORMS, model.PRM,
+                   case["KEYS"], case["PIDS"], np.int64(DAY_OFFSET), case["status"], case["fail_day"],
+                   args["WORK"])
+
+
+def test_engine_passes_kill_only_on_antibiotic_days():
+    model = compile_model(ModelConfig(), ())
+    pop = make_population(model, 12, 4)
+    eng = Engine(model, pop, 4)
+    assert eng.WORK.shape == (0, 2 * model.n_taxa)  # diagnostics off by default
+    rows = np.arange(6)
+    course = Antibiotic(start_day=2, end_day=4)
+    for day, expect_rows in ((0, 0), (2, pop.n), (3, pop.n), (4, 0)):
+        _, _, KILL, _ = eng.drivers(day, [(rows, (course,))])
+        assert KILL.shape == (expect_rows, model.n_taxa)
+        if expect_rows:
+            assert not KILL[6:].any()  # only the group's rows may carry kill
+    assert Engine(model, pop, 4, record_noise=True).WORK.shape == (pop.n, 2 * model.n_taxa)
+
+
 # ---------------------------------------------------------------------------
 # validity over the parameter space: finite and in range, or a loud error
 # ---------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_noise_and_adherence_do_not_depend_on_the_arm(small):
     engines, took = [], []
     for iv in (Probiotic(strains=DOSE, start_day=0, end_day=5), Placebo(start_day=0, end_day=5)):
         p = pop.subset(rows)
-        eng = Engine(model, p, seed)
+        eng = Engine(model, p, seed, record_noise=True)
         tk = []
         for d in range(5):
             DRV, IMM, KILL, t = eng.drivers(d, [(rows, (iv,))])

@@ -216,6 +216,7 @@ class Antibiotic(_Window):
     kind: ClassVar[str] = "antibiotic"
     oral: ClassVar[bool] = True
     adherence_slot: ClassVar[int] = 2
+    kills: ClassVar[bool] = True  # writes DayContext.KILL (the only kind that does)
     kill_per_day: float = param(2.0, unit="1/day", bounds=(0.0, 50.0),
                                 source="Dethlefsen & Relman 2011: ciprofloxacin drops diversity within days",
                                 doc="kill rate for a taxon of sensitivity 1")

@@ -1051,6 +1051,8 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
     nblk_noise = (S + 3) // 4
     zero = _vsplat(0.0)
 
+    has_kill = KILL.shape[0] != 0  # (0, S): nobody has antibiotic kill today
+    keep_work = WORK.shape[0] != 0  # (0, 2S): no diagnostic output
     nb = (na + _VW - 1) // _VW
     while True:
         blk = _take_block(counters, t, nt, nb)
@@ -1060,10 +1062,11 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
         nl = min(_VW, na - a0)
         # ---- gather: participant rows -> lanes (spare lanes repeat the last participant)
         any_kill = False  # antibiotic kill is zero outside antibiotic courses: then skip it
-        for l in range(nl):
-            p = act[a0 + l]
-            for i in range(S):
-                any_kill |= KILL[p, i] != 0.0
+        if has_kill:
+            for l in range(nl):
+                p = act[a0 + l]
+                for i in range(S):
+                    any_kill |= KILL[p, i] != 0.0
         any_pre = False
         for l in range(_VW):
             p = act[a0 + min(l, nl - 1)]
@@ -1348,8 +1351,11 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
             for j in range(S):
                 o = _TB + j * _TS + l
                 N[p, j] = sc[o + _T_N]
-                WORK[p, j] = sc[o + _T_XI]
-                WORK[p, S + j] = sc[o + _T_W]
+            if keep_work:
+                for j in range(S):
+                    o = _TB + j * _TS + l
+                    WORK[p, j] = sc[o + _T_XI]
+                    WORK[p, S + j] = sc[o + _T_W]
             for k in range(N_HOST):
                 H[p, k] = sc[_G_H + k * _VW + l]
             for k in range(N_MOOD):
@@ -1358,6 +1364,12 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
             if st != STATUS_OK:
                 status[p] = st
                 fail_day[p] = day
+
+
+def _check_optional_rows(name, a, n, width):
+    """The kernels read or write a (n, width) array, or skip a (0, width) one."""
+    if a.ndim != 2 or a.shape[1] != width or a.shape[0] not in (0, n):
+        raise ValueError(f"{name} has shape {a.shape}; expected ({n}, {width}), or (0, {width}) to skip it")
 
 
 def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM,
@@ -1370,13 +1382,15 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
     T      (n, 11) traits (TRAIT_NAMES)
     KAPPA, CSENS, CPRESS (n, S) person niche size, competition sensitivity, pressure
     DRV    (n, 10) today's drivers (DRIVER_NAMES)
-    IMM    (n, S)  immigration, cells/g/day;  KILL (n, S) antibiotic kill, 1/day
+    IMM    (n, S)  immigration, cells/g/day
+    KILL   (n, S)  antibiotic kill, 1/day; or (0, S) when nobody has any today (not read)
     TP     (S, 20) taxon parameters;  ALPHA (S, S) competition of j's community share on i
     NORMS  (10,)    normalisers;  PRM  (P,) model parameters (PARAM_NAMES)
     KEYS   (n, 2)  Philox keys (seed, replicate, 'dynamics');  PIDS (n,) stable ids
     status, fail_day (n,) int64: first failure, never overwritten
-    WORK   (n, 2S) out: the day's microbiome noise (equal to ``rng.normals(KEYS, PIDS,
-           day, SITE_MICROBIOME, S)``) and the last substep's weighted loads
+    WORK   (n, 2S) out, diagnostics: the day's microbiome noise (equal to
+           ``rng.normals(KEYS, PIDS, day, SITE_MICROBIOME, S)``) and the last substep's
+           weighted loads; or (0, 2S) to skip them
 
     The active participants are advanced _VW at a time (:func:`_step_blocks`): each
     thread has its own scratch, allocated before the parallel loop, works through its
@@ -1384,6 +1398,9 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
     (atomic counters). This is a plain Python wrapper because Numba cannot cache a
     function that asks for the thread count itself.
     """
+    n, S = N.shape
+    _check_optional_rows("KILL", KILL, n, S)
+    _check_optional_rows("WORK", WORK, n, 2 * S)
     _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
               status, fail_day, WORK, get_num_threads())
 
@@ -1433,6 +1450,7 @@ def _floor_grow(sc, TP, i, comp, dt):
 def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counters, t, nt, sc):
     n, S = N.shape
     scp = _dataptr(sc)  # as in _step_blocks
+    keep_work = WORK.shape[0] != 0
     dt = 1.0 / nsub
     inv_comm = 1.0 / NORMS[9]
     nb = (n + _VW - 1) // _VW
@@ -1478,7 +1496,9 @@ def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counter
             p = p0 + l
             for j in range(S):
                 N[p, j] = sc[j * _FTS + _F_N + l]
-                WORK[p, S + j] = sc[j * _FTS + _F_W + l]
+            if keep_work:
+                for j in range(S):
+                    WORK[p, S + j] = sc[j * _FTS + _F_W + l]
 
 
 def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK):
@@ -1489,7 +1509,8 @@ def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK):
     accumulated in registers, two taxa at a time) and the same exact logistic update with
     the same vectorised ``_expm1``, once per taxon and substep. It leaves out random
     numbers, diet, kill, immigration, host modulation, host state, mood and the failure
-    checks. (Plain Python wrapper, like :func:`step_day`.)"""
+    checks. (Plain Python wrapper, like :func:`step_day`; WORK may be (0, 2S).)"""
+    _check_optional_rows("WORK", WORK, N.shape[0], 2 * N.shape[1])
     _floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, int(nsub), WORK, get_num_threads())
 
 

@@ -135,11 +135,14 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
              KEYS, PIDS, day, status, fail_day, WORK=None) -> None:
     """Advance every participant with ``status == STATUS_OK`` by one day, in place.
 
-    Same arguments and semantics as :func:`probisim.kernels.step_day`
-    (``WORK``, if given, receives the day's noise and the last substep's
-    weighted loads, as in the kernel).
+    Same arguments and semantics as :func:`probisim.kernels.step_day`:
+    ``KILL`` may be (0, S) for "no antibiotic kill today"; ``WORK``, if given
+    with n rows, receives the day's noise and the last substep's weighted
+    loads, as in the kernel.
     """
     n, S = N.shape
+    if WORK is not None and WORK.shape[0] == 0:
+        WORK = None
     act = np.flatnonzero(np.asarray(status) == STATUS_OK)
     if act.size == 0:
         return
@@ -186,7 +189,8 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     Tp = T[act]
     D = DRV[act]
     kap, csens, cpress = KAPPA[act], CSENS[act], CPRESS[act]
-    imm, kill = IMM[act], KILL[act]
+    imm = IMM[act]
+    kill = KILL[act] if KILL.shape[0] else 0.0  # (x - 0.0 is x exactly)
 
     xi = normals(KEYS[act], PIDS[act], day, SITE_MICROBIOME, S)
     manage = D[:, D_MANAGE]
@@ -323,6 +327,8 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
 
 def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK=None) -> None:
     """NumPy version of :func:`probisim.kernels.floor_day` (noise-free gLV arithmetic), in place."""
+    if WORK is not None and WORK.shape[0] == 0:
+        WORK = None
     nsub = int(nsub)
     dt = 1.0 / nsub
     inv_comm = 1.0 / NORMS[9]

@@ -63,7 +63,7 @@ class Engine:
     habitual diet and background stress.
     """
 
-    def __init__(self, model: CompiledModel, pop: Population, seed: int):
+    def __init__(self, model: CompiledModel, pop: Population, seed: int, *, record_noise: bool = False):
         self.model = model
         self.pop = pop
         self.seed = int(seed)
@@ -72,7 +72,9 @@ class Engine:
         self.adh_keys = rng.participant_keys(seed, pop.replicate, "adherence")
         self.status = np.zeros(n, dtype=np.int64)
         self.fail_day = np.zeros(n, dtype=np.int64)
-        self.WORK = np.zeros((n, 2 * S))
+        #: the kernel's diagnostic output, kept only with ``record_noise=True``: the last
+        #: day's microbiome noise ``WORK[:, :S]`` and weighted loads ``WORK[:, S:]``
+        self.WORK = np.zeros((n if record_noise else 0, 2 * S))
         tr = pop.traits
         base = np.zeros((n, K.N_DRIVERS))
         base[:, K.D_FIBRE] = tr["fibre_g_per_day"]
@@ -88,7 +90,8 @@ class Engine:
     def drivers(self, day: int, groups=(), on_study: np.ndarray | None = None,
                 visit: np.ndarray | None = None):
         """Today's (DRV, IMM, KILL, took) where ``took[g][k]`` is the adherence
-        mask of intervention k of group g (None when inactive)."""
+        mask of intervention k of group g (None when inactive). KILL is (0, S)
+        on days when no antibiotic course is active for anyone."""
         n, S = self.pop.n, self.model.n_taxa
         DRV = self.base_drivers.copy()
         IMM = np.zeros((n, S))
@@ -96,6 +99,7 @@ class Engine:
         if visit is not None:
             DRV[:, K.D_VISIT] = visit
         took_all = []
+        kill_today = False
         for rows, ivs in groups:
             rows = np.asarray(rows)
             took_g = []
@@ -118,8 +122,11 @@ class Engine:
                 iv.apply(ctx)
                 took_g.append(ctx.took.copy())
             DRV[rows], IMM[rows], KILL[rows] = ctx.DRV, ctx.IMM, ctx.KILL
+            kill_today |= any(getattr(iv, "kills", False) for iv in active)
             took_all.append(took_g)
         IMM += DRV[:, K.D_FERM, None] * self.model.fermented_cells[None, :]
+        if not kill_today:  # the kernel then skips reading it
+            KILL = np.zeros((0, S))
         return DRV, IMM, KILL, took_all
 
     def advance(self, day: int, DRV: np.ndarray, IMM: np.ndarray, KILL: np.ndarray) -> None:
