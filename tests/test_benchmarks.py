@@ -55,7 +55,29 @@ def test_bench_scratch_gap_rejects_overlapping_rows():
     assert "Traceback" not in out.stderr
 
 
-@pytest.mark.parametrize("script", ["bench_kernel.py", "bench_scratch_gap.py", "bench_trial.py", "bench_sweep.py"])
+def test_ablation_patches_still_apply_to_the_kernel():
+    """Each part ablate_kernel.py cuts out must still be found in kernels.py."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import ablate_kernel as A
+    finally:
+        sys.path.remove(str(BENCH))
+    src = A.KERNELS.read_text()
+    for name, patch in A.PARTS.items():
+        out = patch(src)
+        assert out != src, name
+        compile(out, f"_ablate_{name}.py", "exec")  # still valid Python
+
+
+def test_ablate_kernel_rejects_unknown_parts():
+    out = subprocess.run([sys.executable, str(BENCH / "ablate_kernel.py"), "--only", "noise,gravity"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "expected some of noise, modulation" in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("script", ["bench_kernel.py", "bench_scratch_gap.py", "bench_trial.py", "bench_sweep.py",
+                                    "ablate_kernel.py"])
 def test_benchmarks_have_help(script):
     out = subprocess.run([sys.executable, str(BENCH / script), "--help"], capture_output=True, text=True,
                          timeout=120)

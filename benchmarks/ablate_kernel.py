@@ -1,0 +1,196 @@
+"""Where does the day step spend its time? Remove one part of the kernel at a time.
+
+Builds variants of ``probisim/kernels.py`` in a temporary directory, each with
+one part of ``_step_blocks`` cut out or replaced by a constant, compiles each
+(about 15 s apiece, cached in that directory only) and times one-thread day
+steps on the benchmark population of ``bench_kernel.py`` (20 taxa, every
+strain dosed, 5 g/day inulin). A variant's saving over ``base`` (the
+unmodified kernel, compiled the same way) is what that part costs, up to the
+out-of-order overlap between parts. The variants compute wrong dynamics: they
+exist to be timed, and each day starts again from the same state.
+
+    python benchmarks/ablate_kernel.py                  # all parts, n = 10,000
+    python benchmarks/ablate_kernel.py --only noise,host --n 2000
+    python benchmarks/ablate_kernel.py --json
+
+The parts (``--only`` names): ``noise`` (daily Philox + Box-Muller, replaced
+by zeros), ``modulation`` (the host modulation exp(tanh(.)), replaced by 1),
+``host`` (the per-substep host block after the sums over taxa), ``scalars``
+(the per-participant gathers of traits, drivers, host and mood state: done
+for a thread's first block only), ``mood`` (the mood step), ``checks`` (the
+failure checks), ``diet`` (all diet terms of the growth rate, which also
+drops the prebiotic shares) and ``prebiotic`` (only the prebiotic shares).
+A patch that no longer matches the kernel's source stops the run with its
+name: update it together with the kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_kernel import Work, bench_model, machine  # noqa: E402
+
+KERNELS = Path(importlib.util.find_spec("probisim.kernels").origin)
+
+
+def _cut(s: str, start: str, end: str, keep_start: bool = False, insert: str = "") -> str:
+    i, j = s.index(start), s.index(end)
+    if j <= i:
+        raise ValueError("end before start")
+    return s[:i] + (start if keep_start else "") + insert + s[j:]
+
+
+def _noise(s):
+    return s.replace("""            r0, r1, r2, r3 = _philox_vec(pid, vday, _vsplati(SITE_MICROBIOME), _vsplati(b), key0, key1)
+            z0, z1 = _box_muller_u(_u01_vec(r0), _u01_vec(r1))
+            z2, z3 = _box_muller_u(_u01_vec(r2), _u01_vec(r3))""", """            z0 = zero
+            z1 = zero
+            z2 = zero
+            z3 = zero""")
+
+
+def _modulation(s):
+    s = s.replace("""                f1 = _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota)
+                f2 = _exp_tanh(TP[i2, TP_CORT] * c + TP[i2, TP_INFL] * iota)""", """                f1 = _vsplat(1.0)
+                f2 = f1""")
+    return s.replace("_vstore(sc, _TB + i1 * _TS + _T_MOD, _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota))",
+                     "_vstore(sc, _TB + i1 * _TS + _T_MOD, _vsplat(1.0))")
+
+
+def _host(s):
+    return _cut(s, "            anti = _sel(anti > 0.95, 0.95, anti)\n", "        # ---- host state out of the substeps",
+                keep_start=True, insert="\n")
+
+
+def _scalars(s):
+    a = s.index("            sc[_G_TONE + l] = T[p, T_TONE]")
+    b = s.index("            any_pre |= (DRV[p, D_INULIN]")
+    body = "\n".join(("    " + ln if ln.strip() else ln) for ln in s[a:b].split("\n"))
+    s = s[:a] + "            if first:\n" + body.rstrip() + "\n" + s[b:]
+    loop = "    nb = (na + _VW - 1) // _VW\n    while True:\n"
+    if s.count(loop) != 1:
+        raise ValueError("block loop")
+    s = s.replace(loop, "    nb = (na + _VW - 1) // _VW\n    first = True\n    while True:\n")
+    return s.replace("        # ---- scatter lanes -> participant rows\n",
+                     "        first = False\n        # ---- scatter lanes -> participant rows\n")
+
+
+def _mood(s):
+    return _cut(s, "        # ---- mood: one Euler-Maruyama day step", "        # ---- loud failure")
+
+
+def _checks(s):
+    return _cut(s, "        # ---- loud failure", "        # ---- scatter lanes -> participant rows",
+                insert="        _vstore(sc, _G_CODE, zero)\n")
+
+
+def _diet(s):
+    for k in ("FIBRE", "INULIN", "FOS", "GOS", "SUGAR"):
+        s = s.replace(f"    if TP[i, TP_{k}] != 0.0:\n        m = m + TP[i, TP_{k}]", f"    if False:\n        m = m + TP[i, TP_{k}]")
+    return s
+
+
+def _prebiotic(s):
+    return s.replace("            if any_pre:\n                ld_in = zero", "            if False:\n                ld_in = zero")
+
+
+PARTS = {"noise": _noise, "modulation": _modulation, "host": _host, "scalars": _scalars, "mood": _mood,
+         "checks": _checks, "diet": _diet, "prebiotic": _prebiotic}
+
+
+def build(dirname: Path, names) -> dict:
+    src = KERNELS.read_text()
+    mods = {}
+    for name in ["base", *names]:
+        s = src
+        if name != "base":
+            try:
+                s = PARTS[name](src)
+            except ValueError:
+                s = src
+            if s == src:
+                raise SystemExit(f"ablate_kernel.py: the '{name}' patch no longer matches probisim/kernels.py; "
+                                 "update PARTS in benchmarks/ablate_kernel.py")
+        (dirname / f"_ablate_{name}.py").write_text(s)
+    sys.path.insert(0, str(dirname))
+    for name in ["base", *names]:
+        print(f"  compiling {name} ...", file=sys.stderr, flush=True)
+        mods[name] = importlib.import_module(f"_ablate_{name}")
+    return mods
+
+
+def run(args) -> dict:
+    names = list(PARTS) if args.only is None else args.only
+    numba.set_num_threads(1)
+    model = bench_model()
+    w = Work(model, args.n)
+    with tempfile.TemporaryDirectory() as d:
+        mods = build(Path(d), names)
+        for K in mods.values():  # compile (or load) before timing
+            w.reset()
+            K.step_day(*w.args())
+        best = {k: np.inf for k in mods}
+        for r in range(args.rounds):
+            for name, K in mods.items():  # interleaved: a busy neighbour hits all alike
+                for _ in range(args.calls):
+                    w.reset()
+                    a = w.args()
+                    t0 = time.perf_counter()
+                    K.step_day(*a)
+                    best[name] = min(best[name], time.perf_counter() - t0)
+            print(f"  round {r + 1}/{args.rounds}", file=sys.stderr, flush=True)
+    base = best["base"]
+    ns = {k: 1e9 * v / args.n for k, v in best.items()}
+    return {"machine": machine(), "n": args.n, "taxa": model.n_taxa, "threads": 1, "rounds": args.rounds,
+            "ns_per_participant_day": ns,
+            "saving_ns": {k: 1e9 * (base - v) / args.n for k, v in best.items() if k != "base"}}
+
+
+def table(out: dict) -> str:
+    lines = [f"CPU: {out['machine']['cpu']}; n = {out['n']:,}, {out['taxa']} taxa, 1 thread, best of "
+             f"{out['rounds']} rounds", "", f"{'variant':<12} {'ns/participant-day':>19} {'part costs ns':>14}"]
+    for k, v in out["ns_per_participant_day"].items():
+        cost = "" if k == "base" else f"{out['saving_ns'][k]:14.1f}"
+        lines.append(f"{k:<12} {v:19.1f} {cost:>14}")
+    return "\n".join(lines)
+
+
+def _parts(text: str) -> list[str]:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    bad = [x for x in names if x not in PARTS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected some of {', '.join(PARTS)}")
+    return names
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", type=_parts, default=None, help=f"comma-separated parts ({', '.join(PARTS)})")
+    ap.add_argument("--n", type=int, default=10_000, help="participants (at least 16)")
+    ap.add_argument("--rounds", type=int, default=12, help="interleaved rounds")
+    ap.add_argument("--calls", type=int, default=5, help="timed day steps per variant and round")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+    if args.n < 16:
+        ap.error(f"--n {args.n}: expected at least 16")
+    for k in ("rounds", "calls"):
+        if getattr(args, k) < 1:
+            ap.error(f"--{k} {getattr(args, k)}: expected at least 1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    out = run(args)
+    print(json.dumps(out) if args.json else table(out))
+
+
+if __name__ == "__main__":
+    main()
