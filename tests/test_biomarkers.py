@@ -126,6 +126,45 @@ def test_16s_per_participant_depth():
 # --------------------------------------------------------------------------
 # diversity
 # --------------------------------------------------------------------------
+def _u32(g, m):
+    """Uniforms as the generator makes them: (w + 0.5) / 2**32."""
+    return (g.integers(0, 2**32, m) + 0.5) / 2**32
+
+
+def test_binom_ppf_matches_scipy():
+    """The read sampler's binomial quantile equals scipy's on random (u, n, p),
+    from tiny to huge n and p from 1e-9 to 1 - 1e-9."""
+    from scipy.stats import binom
+    g = np.random.default_rng(11)
+    m = 6000
+    n = np.concatenate([g.integers(0, 30, m), g.integers(0, 20001, m), g.integers(0, 3_000_000, m),
+                        g.integers(0, 100, m)])
+    p = np.concatenate([g.uniform(0, 1, m), g.uniform(0, 1, m), 10 ** g.uniform(-9, 0, m),
+                        1 - 10 ** g.uniform(-9, 0, m)])
+    u = _u32(g, n.size)
+    ours = np.array([B.binom_ppf(a, b, c) for a, b, c in zip(u, n, p)])
+    np.testing.assert_array_equal(ours, binom.ppf(u, n, p))
+
+
+@pytest.mark.parametrize("n, p", [(0, 0.3), (7, 0.0), (7, 1.0), (1, 0.5), (20000, 1e-300), (20000, 1 - 1e-16)])
+def test_binom_ppf_edges(n, p):
+    from scipy.stats import binom
+    for u in (0.5 / 2**32, 0.25, 0.5, 0.75, 1 - 0.5 / 2**32):
+        assert B.binom_ppf(u, n, p) == binom.ppf(u, n, p)
+
+
+def test_binom_logpmf_exact_for_moderate_n():
+    """Loader's form against exact binomial coefficients (big integers)."""
+    import math
+    g = np.random.default_rng(5)
+    for _ in range(300):
+        n = int(g.integers(1, 5000))
+        k = int(g.integers(0, n + 1))
+        p = float(g.uniform(0.001, 0.999))
+        exact = math.log(math.comb(n, k)) + k * math.log(p) + (n - k) * math.log1p(-p)
+        assert B._binom_logpmf(k, n, p) == pytest.approx(exact, rel=1e-13, abs=1e-12)
+
+
 def test_diversity_by_hand():
     counts = np.array([[10, 20, 30, 0], [5, 5, 5, 5], [7, 0, 0, 0]])
     p0 = np.array([1, 2, 3]) / 6
