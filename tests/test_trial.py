@@ -134,6 +134,29 @@ def test_pss_six_week_test_retest_is_moderate():
     assert 0.4 <= r <= 0.8, r
 
 
+def test_preset_applies_to_config_objects_as_to_dicts():
+    """PopulationConfig(preset=...) built in Python gets the same traits as the
+    same preset from a dict/TOML, and generate() draws from them."""
+    from probisim.model import ModelConfig, compile_model
+    from probisim.population import PRESETS, PopulationConfig, Traits, generate
+    from probisim.sim import SimConfig
+
+    for preset in PRESETS:
+        obj = PopulationConfig(preset=preset)
+        via_dict = from_dict(SimConfig, resolve_defaults({"population": {"preset": preset}})).population
+        assert obj.traits == via_dict.traits
+        assert (obj.traits == Traits()) == (not PRESETS[preset])
+    cfg = PopulationConfig(preset="depressed_outpatients", between_trial_sd=0.0)
+    model = compile_model(ModelConfig(), ())
+    n = 4000
+    pop = generate(model, cfg, np.arange(n, dtype=np.uint32), np.zeros(n, np.int64), 3)
+    assert abs(pop.traits["depression_setpoint"].mean() - 1.0) < 0.1  # the preset's mean, not the community's
+    # a traits table given in full is taken as given
+    own = PopulationConfig(preset="depressed_outpatients", traits=Traits(
+        depression_setpoint=Traits().depression_setpoint.__class__(dist="normal", mean=-0.5, sd=1.0)))
+    assert own.traits.depression_setpoint.mean == -0.5
+
+
 def test_partial_overrides_keep_the_built_in_defaults():
     """Changing one field of a built-in taxon, strain or trait keeps the rest."""
     from probisim.sim import SimConfig

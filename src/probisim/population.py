@@ -178,6 +178,16 @@ class PopulationConfig:
     niche_sd_shrink: float = param(0.85, bounds=(0.0, 2.0),
                                    doc="share of a taxon's between-person SD given to its niche size (diet adds the rest)")
 
+    def __post_init__(self):
+        # A preset chosen on an object whose traits were left at the built-in (community)
+        # table takes effect here, so PopulationConfig(preset=...) means what it says
+        # whether it arrives as an object or as TOML/dict (where resolve_defaults merges
+        # the user's trait fields over the preset). A traits table that differs from the
+        # built-in one is taken as given.
+        if self.preset in PRESETS and PRESETS[self.preset] and self.traits == Traits():
+            from .config import deep_merge, from_dict, to_dict
+            object.__setattr__(self, "traits", from_dict(Traits, deep_merge(to_dict(Traits()), PRESETS[self.preset])))
+
 
 #: Presets: partial trait tables merged under the user's own ``population.traits``.
 PRESETS: dict[str, dict] = {

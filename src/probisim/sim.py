@@ -255,8 +255,6 @@ def simulate(cfg: SimConfig | dict, *, threads: int | None = None, progress: boo
     """Build the population, burn it in, apply the interventions, record daily."""
     if isinstance(cfg, dict):
         cfg = from_dict(SimConfig, resolve_defaults(cfg))
-    elif cfg.population.preset != "community" and not isinstance(cfg, dict):
-        cfg = from_dict(SimConfig, resolve_defaults(to_dict(cfg)))
     _check_threads(threads)
     t0 = time.perf_counter()
     model = compile_model(cfg.model, strains_in(cfg.interventions))
