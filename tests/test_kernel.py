@@ -518,6 +518,10 @@ def test_nonfinite_participant_raises_and_others_unaffected(where):
     assert err.day == day
     assert f"participant {1000 + victim}" in str(err) and f"day {day}" in str(err)
     assert "non-finite" in str(err)
+    # the message names the variable that broke
+    names = {"N": f"{model.taxa[1]} = nan cells/g", "H": f"host {K.HOST_NAMES[1]} = nan",
+             "M": f"latent {K.MOOD_NAMES[1]} = nan"}
+    assert names[where] in str(err), str(err)
     eng_ref.advance(day, *eng_ref.drivers(day)[:3])
     others = np.arange(pop.n) != victim
     np.testing.assert_array_equal(pop.N[others], ref.N[others])

@@ -55,6 +55,17 @@ def _check_threads(threads: int | None) -> None:
     numba.set_num_threads(threads)
 
 
+def _fmt(A: np.ndarray, i: int, k: int) -> str:
+    """A[i, k], or 0 for the (0, S) "none today" form."""
+    return f"{A[i, k]:.3g}" if A.shape[0] else "0"
+
+
+def _fmt_row(A: np.ndarray, i: int, taxa, names) -> str:
+    if not A.shape[0] or not A[i].any():
+        return "0"
+    return ", ".join(f"{t} {A[i, taxa.index(t)]:.3g}" for t in names)
+
+
 class Engine:
     """Steps a :class:`Population` through days with groups of interventions.
 
@@ -136,22 +147,50 @@ class Engine:
                    m.PRM, self.keys, p.pids, np.int64(day + DAY_OFFSET), self.status, self.fail_day, self.WORK)
         bad = np.flatnonzero(self.status != K.STATUS_OK)
         if bad.size:
-            self._fail(bad, day)
+            self._fail(bad, day, IMM, KILL)
 
-    def _fail(self, bad: np.ndarray, day: int) -> None:
+    def _culprits(self, i: int, IMM: np.ndarray, KILL: np.ndarray) -> str:
+        """What went wrong for participant row i, and the parameters that act on it."""
+        p, m = self.pop, self.model
+        st = int(self.status[i])
+        if st == K.STATUS_EXTINCT:
+            res = [t for t, s in zip(m.taxa, m.is_strain) if not s]
+            return (f"every resident taxon at 0 cells/g ({', '.join(res)}); acting on them: antibiotic kill "
+                    f"{_fmt_row(KILL, i, m.taxa, res)}/day, model.micro.transit_washout_per_day="
+                    f"{m.PRM[K.P_DELTA]:.3g}, model.micro.extinction_floor_cells_per_g={m.PRM[K.P_FLOOR]:.3g}")
+        parts = []
+        bad_taxa = [k for k in range(m.n_taxa)
+                    if not np.isfinite(p.N[i, k]) or p.N[i, k] > K.MAX_CELLS_PER_G]
+        for k in bad_taxa[:3]:
+            where = "model.strains" if m.is_strain[k] else "model.taxa"
+            parts.append(f"{m.taxa[k]} = {p.N[i, k]:.3g} cells/g ({where}.{m.taxa[k]}.growth_per_day="
+                         f"{m.TP[k, K.TP_RHO]:.3g}, niche={m.TP[k, K.TP_NICHE]:.3g}; today's immigration "
+                         f"{_fmt(IMM, i, k)} cells/g/day, kill {_fmt(KILL, i, k)}/day)")
+        if len(bad_taxa) > 3:
+            parts.append(f"and {len(bad_taxa) - 3} more taxa")
+        for k, name in enumerate(K.HOST_NAMES):
+            x = p.H[i, k]
+            if not np.isfinite(x) or (k in (K.H_IL6, K.H_CRP, K.H_CORT) and x <= 0):
+                parts.append(f"host {name} = {x:.3g}")
+        for k, name in enumerate(K.MOOD_NAMES):
+            if not np.isfinite(p.M[i, k]):
+                parts.append(f"latent {name} = {p.M[i, k]:.3g}")
+        return "; ".join(parts) if parts else "state outside the valid range"
+
+    def _fail(self, bad: np.ndarray, day: int, IMM: np.ndarray, KILL: np.ndarray) -> None:
         p = self.pop
         lines = []
         for i in bad[:5]:
-            what = {K.STATUS_NONFINITE: "non-finite state",
+            what = {K.STATUS_NONFINITE: "non-finite or non-positive state",
                     K.STATUS_EXTINCT: "whole resident community extinct",
                     K.STATUS_IMPLAUSIBLE: f"abundance above {K.MAX_CELLS_PER_G:.0e} cells/g (physically impossible)",
                     }[int(self.status[i])]
             tr = ", ".join(f"{k}={v[i]:.3g}" for k, v in p.traits.items())
             lines.append(f"  participant {int(p.pids[i])} (replicate {int(p.replicate[i])}): {what} on day "
-                         f"{int(self.fail_day[i]) - DAY_OFFSET}; traits: {tr}")
+                         f"{int(self.fail_day[i]) - DAY_OFFSET}: {self._culprits(int(i), IMM, KILL)}; "
+                         f"traits: {tr}")
         more = f"\n  ... and {bad.size - 5} more" if bad.size > 5 else ""
-        raise SimulationError(f"{bad.size} participant(s) failed on day {day}:\n" + "\n".join(lines) + more
-                              + "\nCheck the parameters named above (growth rates, doses, kill rates).",
+        raise SimulationError(f"{bad.size} participant(s) failed on day {day}:\n" + "\n".join(lines) + more,
                               p.pids[bad], day)
 
     def burn_in(self, days: int, progress=None) -> None:
