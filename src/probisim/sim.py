@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,7 +53,24 @@ def _check_threads(threads: int | None) -> None:
     if threads < 1 or threads > numba.config.NUMBA_NUM_THREADS:
         raise ConfigError(path="threads", value=threads,
                           expected=f"an integer in [1, {numba.config.NUMBA_NUM_THREADS}] (cores available to Numba)")
+
+
+@contextmanager
+def numba_threads(threads: int | None):
+    """Run the block with ``threads`` Numba threads (None: leave as is), then restore
+    the caller's setting."""
+    _check_threads(threads)
+    if threads is None:
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
     numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def _fmt(A: np.ndarray, i: int, k: int) -> str:
@@ -212,7 +230,7 @@ class SimConfig:
     seed: int = param(1, bounds=(0, 2**63 - 1), integer=True, doc="master seed")
     n: int = param(100, bounds=(1, 10_000_000), integer=True, doc="participants")
     days: int = param(84, bounds=(1, 3650), integer=True, unit="day", doc="days simulated after burn-in")
-    record_every: int = param(1, bounds=(1, 3650), integer=True, unit="day", doc="record state every k days")
+    record_every: int = param(1, bounds=(1, 3650), integer=True, unit="day", doc="record state every k days (and on the last day)")
     model: ModelConfig = param(default_factory=ModelConfig, doc="the model")
     population: PopulationConfig = param(default_factory=PopulationConfig, doc="the source population")
     interventions: tuple[Intervention, ...] = param(default_factory=tuple,
@@ -291,10 +309,16 @@ def strains_in(interventions) -> tuple[str, ...]:
 
 
 def simulate(cfg: SimConfig | dict, *, threads: int | None = None, progress: bool = False) -> SimResult:
-    """Build the population, burn it in, apply the interventions, record daily."""
+    """Build the population, burn it in, apply the interventions and record every
+    ``record_every`` days and on the last day. ``threads`` (Numba threads) applies to
+    this call only."""
     if isinstance(cfg, dict):
         cfg = from_dict(SimConfig, resolve_defaults(cfg))
-    _check_threads(threads)
+    with numba_threads(threads):
+        return _simulate(cfg, progress)
+
+
+def _simulate(cfg: SimConfig, progress: bool) -> SimResult:
     t0 = time.perf_counter()
     model = compile_model(cfg.model, strains_in(cfg.interventions))
     pids = np.arange(cfg.n, dtype=np.uint32)
@@ -303,6 +327,8 @@ def simulate(cfg: SimConfig | dict, *, threads: int | None = None, progress: boo
     bar = _progress(cfg.population.burn_in_days + cfg.days, progress)
     eng.burn_in(cfg.population.burn_in_days, bar)
     rec_days = list(range(0, cfg.days + 1, cfg.record_every))
+    if rec_days[-1] != cfg.days:
+        rec_days.append(cfg.days)  # the end of the run is always recorded
     ab = np.empty((cfg.n, len(rec_days), model.n_taxa))
     ho = np.empty((cfg.n, len(rec_days), K.N_HOST))
     mo = np.empty((cfg.n, len(rec_days), K.N_MOOD))

@@ -35,7 +35,7 @@ from .config import ConfigError, from_dict, load_raw, param
 from .interventions import Intervention
 from .model import ModelConfig, compile_model
 from .population import Population, PopulationConfig, generate
-from .sim import DAY_OFFSET, Engine, _check_threads, _progress, resolve_defaults, strains_in
+from .sim import DAY_OFFSET, Engine, _progress, numba_threads, resolve_defaults, strains_in
 
 __all__ = ["TrialConfig", "TrialResult", "run_trial", "load_trial_config", "evaluate_point", "Arm",
            "Criterion", "Screening", "Randomization", "Schedule", "Dropout", "Endpoint", "AnalysisConfig"]
@@ -386,9 +386,14 @@ def _primary_latent(cfg: TrialConfig) -> int:
 # ---------------------------------------------------------------------------
 def run_trial(cfg: TrialConfig, *, replicates: int | None = None, seed: int | None = None,
               threads: int | None = None, progress: bool = False) -> TrialResult:
-    """Run ``replicates`` replicate trials of ``cfg``; see the module docstring."""
+    """Run ``replicates`` replicate trials of ``cfg``; see the module docstring.
+    ``threads`` (Numba threads) applies to this call only."""
+    with numba_threads(threads):
+        return _run_trial(cfg, replicates, seed, progress)
+
+
+def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progress: bool) -> TrialResult:
     t0 = time.perf_counter()
-    _check_threads(threads)
     R = int(replicates if replicates is not None else cfg.replicates)
     seed = int(seed if seed is not None else cfg.seed)
     n = cfg.n_randomized
