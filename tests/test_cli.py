@@ -118,6 +118,14 @@ def test_list_experiments(cfg, capsys):
     assert "tiny" in capsys.readouterr().out
 
 
+def test_explain_shows_the_built_in_entry_value(capsys):
+    assert main(["explain", "model.strains.L_helveticus_R0052.gaba_capacity"]) == 0
+    out = capsys.readouterr().out
+    assert "default: 10.0  (built-in L_helveticus_R0052; a new entry defaults to 0.0)" in out
+    assert main(["explain", "population.traits.depression_setpoint.mean"]) == 0
+    assert "default: -0.1  (built-in trait depression_setpoint, community" in capsys.readouterr().out
+
+
 def test_explain(capsys):
     assert main(["explain", "host.il6_lps"]) == 0
     out = capsys.readouterr().out

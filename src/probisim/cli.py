@@ -190,17 +190,41 @@ def _find_experiments() -> Path | None:
     return None
 
 
+def _builtin_entry_value(path: str):
+    """(entry, value) when path names a field of a built-in taxon, strain or trait, whose
+    value is not the field's class default; else None."""
+    from .population import Traits
+    from .taxa import DEFAULT_STRAINS, DEFAULT_TAXA
+
+    parts = path.split(".")
+    tables = {("model", "taxa"): DEFAULT_TAXA, ("model", "strains"): DEFAULT_STRAINS}
+    if len(parts) == 4 and tuple(parts[:2]) in tables and parts[2] in tables[tuple(parts[:2])]:
+        obj = tables[tuple(parts[:2])][parts[2]]
+        if hasattr(obj, parts[3]):
+            return parts[2], getattr(obj, parts[3])
+    if len(parts) == 4 and parts[:2] == ["population", "traits"] and hasattr(Traits(), parts[2]):
+        dist = getattr(Traits(), parts[2])
+        if hasattr(dist, parts[3]):
+            return f"trait {parts[2]}, community", getattr(dist, parts[3])
+    return None
+
+
 def cmd_explain(args) -> int:
     from .config import lookup_field
     from .trial import TrialConfig
 
     row = lookup_field(TrialConfig, args.param)
     b = row.get("bounds")
+    default = f"  default: {row.get('default')!r}" + ("  (required)" if row.get("required") else "")
+    builtin = _builtin_entry_value(args.param)
+    if builtin is not None:
+        entry, value = builtin
+        default = f"  default: {value!r}  (built-in {entry}; a new entry defaults to {row.get('default')!r})"
     lines = [f"{row['path']}",
              f"  meaning: {row.get('doc') or '(undocumented)'}",
              f"  type:    {row.get('type')}",
              f"  unit:    {row.get('unit') or '-'}",
-             f"  default: {row.get('default')!r}" + ("  (required)" if row.get("required") else ""),
+             default,
              f"  bounds:  {b if b else '-'}"]
     if row.get("choices"):
         lines.append(f"  choices: {', '.join(map(str, row['choices']))}")
