@@ -139,6 +139,8 @@ def test_explain(capsys):
     (["--set", "n_randomized='many'"], "n_randomized"),
     (["--set", "n_randomized=1"], "n_randomized"),
     (["--set", "n_randomized"], "n_randomized"),
+    # a growth rate the run would refuse when it builds the model
+    (["--set", "model.taxa.Bifidobacterium.growth_per_day=0.06"], "model.taxa.Bifidobacterium.growth_per_day"),
 ])
 def test_bad_overrides(cfg, argv_tail, needle, capsys):
     assert main(["validate", str(cfg), *argv_tail]) == 2

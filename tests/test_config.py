@@ -584,3 +584,23 @@ _toml_values = st.recursive(
 @given(st.dictionaries(st.text(max_size=6), _toml_values, max_size=5))
 def test_property_writer_round_trip(d):
     assert tomllib.loads(dumps_toml(d)) == d
+
+
+def test_unknown_strain_or_taxon_in_an_intervention_is_caught_when_the_config_is_read():
+    from probisim.config import ConfigError, from_dict
+    from probisim.sim import SimConfig, resolve_defaults
+    from probisim.trial import TrialConfig
+
+    raw = {"interventions": [{"kind": "antibiotic", "start_day": 300, "end_day": 305,
+                              "sensitivity": {"Bifidobacterum": 2.0}}]}
+    with pytest.raises(ConfigError) as info:
+        from_dict(SimConfig, resolve_defaults(raw))
+    assert info.value.path == "interventions[0].sensitivity.Bifidobacterum"
+    assert info.value.suggestion == "Bifidobacterium"
+    raw = {"arms": [{"name": "placebo"},
+                    {"name": "probiotic", "interventions": [{"kind": "probiotic",
+                                                             "strains": {"B_longum_R175": 1e9}}]}]}
+    with pytest.raises(ConfigError) as info:
+        from_dict(TrialConfig, resolve_defaults(raw, TrialConfig))
+    assert info.value.path == "arms[1].interventions[0].strains.B_longum_R175"
+    assert info.value.suggestion == "B_longum_R0175"

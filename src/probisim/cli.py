@@ -84,8 +84,19 @@ def cmd_validate(args) -> int:
     from .config import dumps_toml, to_dict
 
     cfg = _load(args.config, args.set)
+    _compile_check(cfg)
     sys.stdout.write(dumps_toml(to_dict(cfg)))
     return 0
+
+
+def _compile_check(cfg) -> None:
+    """The checks the run does when it builds the model (e.g. growth rates that cannot
+    sustain a taxon), so validate rejects what run would."""
+    from .model import compile_model
+    from .sim import strains_in
+
+    ivs = [iv for a in getattr(cfg, "arms", ()) for iv in a.interventions] or list(getattr(cfg, "interventions", ()))
+    compile_model(cfg.model, strains_in(ivs))
 
 
 def cmd_plot(args) -> int:

@@ -68,6 +68,28 @@ class CompiledModel:
             raise ConfigError(path="taxon", value=name, expected=f"one of {', '.join(self.taxa)}") from None
 
 
+def check_intervention_names(cfg: ModelConfig, interventions, prefix: str) -> None:
+    """Every strain an intervention doses, and every taxon an antibiotic's sensitivity
+    names, must exist in ``cfg``; the error names the intervention's own key
+    (``<prefix>[j].strains.<name>``), so a typo is caught when the config is read,
+    not when the run reaches that intervention."""
+    from difflib import get_close_matches
+
+    known_taxa = list(cfg.taxa) + list(cfg.strains)
+    for j, iv in enumerate(interventions):
+        for name in iv.strains_used():
+            if name not in cfg.strains:
+                close = get_close_matches(name, list(cfg.strains), n=1)
+                raise ConfigError(path=f"{prefix}[{j}].strains.{name}", value=name,
+                                  expected="a strain defined in model.strains (built-in, or added under "
+                                           "[model.strains.<name>])", suggestion=close[0] if close else None)
+        for name in getattr(iv, "sensitivity", {}) or {}:
+            if name not in known_taxa:
+                close = get_close_matches(name, known_taxa, n=1)
+                raise ConfigError(path=f"{prefix}[{j}].sensitivity.{name}", value=name,
+                                  expected="a taxon or strain of the model", suggestion=close[0] if close else None)
+
+
 def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> CompiledModel:
     """Build kernel arrays for the residents plus the strains that are used."""
     residents = list(cfg.taxa)

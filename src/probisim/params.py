@@ -24,6 +24,7 @@ class MicrobiomeParams:
     """Numerics and diet kinetics of the generalized Lotka–Volterra step."""
 
     substeps_per_day: int = param(4, bounds=(1, 96), integer=True, unit="1/day",
+                                  source="assumption: purely numerical choice (noise held per day, logistic part solved exactly; model.md §1)",
                                   doc="gLV substeps per simulated day (dt = 1/substeps days)")
     transit_washout_per_day: float = param(0.8, unit="1/day", bounds=(0.05, 5.0),
                                            source="whole-gut transit ~1-1.5 days; Degen & Phillips 1996",
@@ -32,20 +33,28 @@ class MicrobiomeParams:
                                    source="Rose 2015 (Aliment Pharmacol Ther 42:682): median ~128 g/day",
                                    doc="daily stool mass; a non-growing strain settles at dose x survival / stool mass")
     extinction_floor_cells_per_g: float = param(10.0, unit="cells/g", bounds=(1e-3, 1e6),
+                                                source="assumption: not measured; order of magnitude chosen for the extinction threshold (far below qPCR detection limits)",
                                                 doc="below this a taxon is extinct (set to 0) until it immigrates again")
     km_fibre_g: float = param(20.0, unit="g/day", bounds=(0.1, 200.0),
+                              source="assumption: not measured; order of magnitude chosen for saturation of the fibre response",
                               doc="half-saturation of the fibre response")
     km_prebiotic_g: float = param(4.0, unit="g/day per consumer load", bounds=(0.05, 100.0),
                                   source="Kolida 2007 (Br J Nutr 98:S41): little gain from 5 to 8 g inulin",
                                   doc="half-saturation of prebiotic responses, scaled by the consumers' current load")
-    km_sugar_g: float = param(50.0, unit="g/day", bounds=(0.1, 500.0), doc="half-saturation of the sugar response")
+    km_sugar_g: float = param(50.0, unit="g/day", bounds=(0.1, 500.0),
+                              source="assumption: not measured; order of magnitude chosen for saturation of the sugar response",
+                              doc="half-saturation of the sugar response")
     reference_fibre_g: float = param(20.0, unit="g/day", bounds=(1.0, 200.0),
+                                     source="scale: reference diet at which residents sit at baseline; within the brief's population 15-25 g/day",
                                      doc="fibre intake at which residents sit at their baseline")
     reference_sugar_g: float = param(60.0, unit="g/day", bounds=(0.0, 500.0),
+                                     source="scale: reference diet at which residents sit at baseline (cf. NHANES added sugars ~60-80 g/day)",
                                      doc="added-sugar intake at which residents sit at their baseline")
     cross_competition: float = param(0.05, unit="per unit community share", bounds=(0.0, 5.0),
+                                     source="assumption: not an empirical network; kept weak so probiotics do not reshape residents (model.md §6)",
                                      doc="default competition between different guilds, per unit share of the reference community")
     congener_resident_competition: float = param(0.1, unit="per unit relative load", bounds=(0.0, 5.0),
+                                                 source="assumption: not measured; order of magnitude chosen for a strain's pressure on its resident congener",
                                                  doc="competition of a strain on its resident congener")
     acetate_crossfeeding: float = param(0.05, unit="per unit relative load", bounds=(0.0, 1.0),
                                         source="Rios-Covian 2015 (Appl Environ Microbiol 81:7078)",
@@ -54,6 +63,7 @@ class MicrobiomeParams:
                                   source="Zmora 2018 (Cell 174:1388): person-specific colonization resistance",
                                   doc="between-person SD of competition sensitivity and pressure")
     strain_half_load_cells_per_g: float = param(1e7, unit="cells/g", bounds=(1.0, 1e11),
+                                                source="assumption: not measured; saturating form bounds strain host activity for stability (model.md §6)",
                                                 doc="strain load giving half its maximal host activity")
 
 
@@ -61,18 +71,29 @@ class MicrobiomeParams:
 class HostParams:
     """Gut–brain axis: SCFA, barrier, LPS, IL-6/CRP, tryptophan, 5-HT, GABA, vagus, HPA."""
 
-    tau_butyrate_days: float = param(0.5, unit="day", bounds=(0.01, 30.0), doc="relaxation time of butyrate")
+    tau_butyrate_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
+                                     source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                     doc="relaxation time of butyrate")
     tau_barrier_days: float = param(3.0, unit="day", bounds=(0.1, 60.0),
                                     source="epithelial turnover 3-5 days; van der Flier & Clevers 2009",
                                     doc="relaxation time of barrier integrity")
-    tau_il6_days: float = param(1.0, unit="day", bounds=(0.01, 30.0), doc="relaxation time of IL-6")
+    tau_il6_days: float = param(1.0, unit="day", bounds=(0.01, 30.0),
+                                source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                doc="relaxation time of IL-6")
     tau_crp_days: float = param(1.5, unit="day", bounds=(0.1, 30.0),
                                 source="CRP half-life ~19 h; Pepys & Hirschfield 2003",
                                 doc="relaxation time of CRP toward its IL-6-driven level")
-    tau_serotonin_days: float = param(1.0, unit="day", bounds=(0.01, 30.0), doc="relaxation time of gut 5-HT")
-    tau_gaba_days: float = param(0.5, unit="day", bounds=(0.01, 30.0), doc="relaxation time of gut GABA")
-    tau_cortisol_days: float = param(0.5, unit="day", bounds=(0.01, 30.0), doc="relaxation time of cortisol")
+    tau_serotonin_days: float = param(1.0, unit="day", bounds=(0.01, 30.0),
+                                      source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                      doc="relaxation time of gut 5-HT")
+    tau_gaba_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
+                                 source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                 doc="relaxation time of gut GABA")
+    tau_cortisol_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
+                                     source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                     doc="relaxation time of cortisol")
     barrier_reference: float = param(0.85, unit="fraction", bounds=(0.05, 0.99),
+                                     source="assumption: not measured; reference level of the unitless barrier index (LPS index is 1 there)",
                                      doc="barrier integrity of the reference person")
     barrier_butyrate: float = param(0.5, unit="logit per ln(butyrate)", bounds=(0.0, 10.0),
                                     source="Peng 2009 (J Nutr 139:1619): butyrate assembles tight junctions",
@@ -81,34 +102,47 @@ class HostParams:
                                     source="Vanuytsel 2014 (Gut 63:1293): stress raises permeability",
                                     doc="barrier weakening by cortisol")
     barrier_inflammation: float = param(0.25, unit="logit per ln(IL-6)", bounds=(0.0, 10.0),
+                                        source="assumption: sign per model brief §4; size not measured",
                                         doc="barrier weakening by inflammation")
     il6_reference_pg_ml: float = param(1.5, unit="pg/mL", bounds=(0.05, 100.0),
                                        source="Haapakoski 2015 (Brain Behav Immun 49:206): controls ~1-2 pg/mL",
                                        doc="population reference IL-6 used to scale inflammation")
     il6_lps: float = param(0.6, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
+                           source="assumption: sign per model brief §4; size not measured",
                            doc="innate IL-6 response to translocated LPS")
     il6_cortisol: float = param(0.15, unit="ln(IL-6) per ln(cortisol)", bounds=(-5.0, 5.0),
+                                source="assumption: sign per model brief §4; size not measured",
                                 doc="net effect of stress hormones on IL-6")
     il6_butyrate: float = param(0.3, unit="ln(IL-6) per ln(butyrate)", bounds=(0.0, 5.0),
+                                source="assumption: sign per model brief §4; size not measured",
                                 doc="anti-inflammatory effect of butyrate")
     il6_fermented: float = param(0.15, unit="ln(IL-6) at saturation", bounds=(0.0, 5.0),
                                  source="Wastyk 2021 (Cell 184:4137): fermented foods lower IL-6 and 18 other markers",
                                  doc="anti-inflammatory effect of fermented food (servings/(servings+1))")
     crp_il6_exponent: float = param(1.0, unit="ln(CRP) per ln(IL-6)", bounds=(0.0, 5.0),
+                                    source="assumption: not measured; CRP taken as proportional to IL-6 (elasticity 1)",
                                     doc="hepatic CRP response to IL-6")
     kyn_trp_il6_exponent: float = param(0.3, unit="ln(Kyn/Trp) per ln(IL-6)", bounds=(0.0, 5.0),
                                         source="Kazemi 2019 (Clin Nutr 38:522) measured Kyn/Trp; IDO induction by cytokines",
                                         doc="IDO induction: Kyn/Trp rises with inflammation")
     trp_availability_exponent: float = param(1.0, unit="ln per ln(Kyn/Trp)", bounds=(0.0, 5.0),
+                                             source="assumption: not measured; 5-HT tryptophan supply taken as inversely proportional to Kyn/Trp",
                                              doc="loss of tryptophan for 5-HT synthesis as Kyn/Trp rises")
     serotonin_sporeformer_weight: float = param(0.5, unit="relative", bounds=(0.0, 10.0),
                                                 source="Yano 2015 (Cell 161:264)",
                                                 doc="weight of spore-forming Clostridia in EC 5-HT drive")
     serotonin_butyrate_weight: float = param(0.5, unit="relative", bounds=(0.0, 10.0),
+                                             source="assumption: equal weight to spore-formers, not measured; SCFA route per Yano 2015 (Cell 161:264)",
                                              doc="weight of SCFA in EC 5-HT drive")
-    vagal_gaba_weight: float = param(0.4, unit="relative", bounds=(0.0, 10.0), doc="GABA share of the vagal signal")
-    vagal_serotonin_weight: float = param(0.3, unit="relative", bounds=(0.0, 10.0), doc="5-HT share of the vagal signal")
-    vagal_butyrate_weight: float = param(0.3, unit="relative", bounds=(0.0, 10.0), doc="SCFA share of the vagal signal")
+    vagal_gaba_weight: float = param(0.4, unit="relative", bounds=(0.0, 10.0),
+                                     source="assumption: not measured; GABA share of the vagal signal (weights are normalised by their sum)",
+                                     doc="GABA share of the vagal signal")
+    vagal_serotonin_weight: float = param(0.3, unit="relative", bounds=(0.0, 10.0),
+                                          source="assumption: not measured; 5-HT share of the vagal signal (weights are normalised by their sum)",
+                                          doc="5-HT share of the vagal signal")
+    vagal_butyrate_weight: float = param(0.3, unit="relative", bounds=(0.0, 10.0),
+                                         source="assumption: not measured; SCFA share of the vagal signal (weights are normalised by their sum)",
+                                         doc="SCFA share of the vagal signal")
     vagal_strain_weight: float = param(1.0, unit="relative", bounds=(0.0, 10.0),
                                        source="Bravo 2011 (PNAS 108:16050)",
                                        doc="weight of direct strain activation of vagal afferents")
@@ -116,8 +150,10 @@ class HostParams:
                                              source="morning serum cortisol reference ~140-690 nmol/L",
                                              doc="population reference morning cortisol")
     cortisol_stressor: float = param(0.35, unit="ln(cortisol) per unit load", bounds=(0.0, 5.0),
+                                     source="assumption: sign per model brief §4; size not measured",
                                      doc="HPA response to stressor load (times stress reactivity)")
     cortisol_inflammation: float = param(0.15, unit="ln(cortisol) per ln(IL-6)", bounds=(0.0, 5.0),
+                                         source="assumption: sign per model brief §4; size not measured",
                                          doc="HPA activation by cytokines")
     cortisol_vagal: float = param(0.15, unit="ln(cortisol) per unit vagal signal", bounds=(0.0, 5.0),
                                   source="vagal inhibition of the HPA axis; Bravo 2011",
@@ -134,28 +170,47 @@ class HostParams:
 class MoodParams:
     """Daily latent perceived stress (P), anxiety (A) and depression (D)."""
 
-    reversion_stress: float = param(0.12, unit="1/day", bounds=(0.0, 1.0), doc="mean reversion of P to its set-point")
-    reversion_anxiety: float = param(0.10, unit="1/day", bounds=(0.0, 1.0), doc="mean reversion of A")
-    reversion_depression: float = param(0.05, unit="1/day", bounds=(0.0, 1.0), doc="mean reversion of D")
-    noise_stress: float = param(0.25, unit="latent SD/sqrt(day)", bounds=(0.0, 5.0), doc="daily noise of P")
-    noise_anxiety: float = param(0.22, unit="latent SD/sqrt(day)", bounds=(0.0, 5.0), doc="daily noise of A")
-    noise_depression: float = param(0.15, unit="latent SD/sqrt(day)", bounds=(0.0, 5.0), doc="daily noise of D")
+    reversion_stress: float = param(0.12, unit="1/day", bounds=(0.0, 1.0),
+                                    source="assumption: not measured; order of magnitude chosen for persistence of latent P around its set-point",
+                                    doc="mean reversion of P to its set-point")
+    reversion_anxiety: float = param(0.10, unit="1/day", bounds=(0.0, 1.0),
+                                     source="assumption: not measured; order of magnitude chosen for persistence of latent A around its set-point",
+                                     doc="mean reversion of A")
+    reversion_depression: float = param(0.05, unit="1/day", bounds=(0.0, 1.0),
+                                        source="assumption: not measured; order of magnitude chosen for persistence of latent D around its set-point",
+                                        doc="mean reversion of D")
+    noise_stress: float = param(0.25, unit="latent SD/sqrt(day)", bounds=(0.0, 5.0),
+                                source="assumption: not measured; order of magnitude chosen for day-to-day variability of latent P",
+                                doc="daily noise of P")
+    noise_anxiety: float = param(0.22, unit="latent SD/sqrt(day)", bounds=(0.0, 5.0),
+                                 source="assumption: not measured; order of magnitude chosen for day-to-day variability of latent A",
+                                 doc="daily noise of A")
+    noise_depression: float = param(0.15, unit="latent SD/sqrt(day)", bounds=(0.0, 5.0),
+                                    source="assumption: not measured; order of magnitude chosen for day-to-day variability of latent D",
+                                    doc="daily noise of D")
     stress_from_stressor: float = param(0.15, unit="latent/day per unit load", bounds=(0.0, 5.0),
+                                        source="assumption: sign per model brief §4; size not measured",
                                         doc="push of stressor load on P (times reactivity)")
     stress_from_cortisol: float = param(0.05, unit="latent/day per ln(cortisol)", bounds=(0.0, 5.0),
+                                        source="assumption: sign per model brief §4; size not measured",
                                         doc="push of cortisol on P")
     anxiety_from_cortisol: float = param(0.06, unit="latent/day per ln(cortisol)", bounds=(0.0, 5.0),
+                                         source="assumption: sign per model brief §4; size not measured",
                                          doc="push of cortisol on A")
     depression_from_cortisol: float = param(0.03, unit="latent/day per ln(cortisol)", bounds=(0.0, 5.0),
+                                            source="assumption: sign per model brief §4; size not measured",
                                             doc="push of cortisol on D")
     anxiety_from_stress: float = param(0.03, unit="latent/day per latent", bounds=(0.0, 5.0),
+                                       source="assumption: not measured; order of magnitude chosen for the push of elevated P on A",
                                        doc="push of elevated P on A")
     depression_from_stress: float = param(0.02, unit="latent/day per latent", bounds=(0.0, 5.0),
+                                          source="assumption: not measured; order of magnitude chosen for the push of elevated P on D",
                                           doc="push of elevated P on D")
     depression_from_inflammation: float = param(0.025, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
                                                 source="Haapakoski 2015; Osimo 2019 (Brain Behav Immun 87:901)",
                                                 doc="push of IL-6 above threshold on D (mostly depression)")
     anxiety_from_inflammation: float = param(0.01, unit="latent/day per ln(IL-6)", bounds=(0.0, 5.0),
+                                             source="assumption: not measured; smaller than on D, as inflammation acts mostly on depression (model brief §4)",
                                              doc="push of IL-6 above threshold on A")
     inflammation_threshold_pg_ml: float = param(2.0, unit="pg/mL", bounds=(0.01, 100.0),
                                                 source="Osimo 2019: about a quarter of depressed patients have low-grade inflammation",
@@ -164,8 +219,10 @@ class MoodParams:
                                       source="Bravo 2011 (PNAS 108:16050)",
                                       doc="calming effect of vagal/GABA signalling on A")
     depression_from_vagal: float = param(0.14, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
+                                         source="calibrated: C1, C3 (community depression benefit larger than anxiety benefit; model.md §3.3)",
                                          doc="effect of vagal signalling on D")
     stress_from_vagal: float = param(0.02, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
+                                     source="assumption: not measured; order of magnitude chosen for the effect of vagal signalling on P",
                                      doc="effect of vagal signalling on P")
     management_relief: float = param(0.05, unit="latent/day", bounds=(0.0, 5.0),
                                      source="Khoury 2015 (J Psychosom Res 78:519)",
@@ -176,8 +233,12 @@ class MoodParams:
     contact_relief: float = param(0.02, unit="latent/day per unit contact", bounds=(0.0, 5.0),
                                   source="Posternak & Zimmerman 2007 (Br J Psychiatry 190:287): visit frequency",
                                   doc="relief of P, A and D by study contact (visits)")
-    tau_expectancy_days: float = param(7.0, unit="day", bounds=(0.1, 100.0), doc="build-up time of expectancy")
-    tau_contact_days: float = param(14.0, unit="day", bounds=(0.1, 100.0), doc="decay time of visit contact")
+    tau_expectancy_days: float = param(7.0, unit="day", bounds=(0.1, 100.0),
+                                       source="assumption: not measured; expectancy builds up over about a week (model.md §6)",
+                                       doc="build-up time of expectancy")
+    tau_contact_days: float = param(14.0, unit="day", bounds=(0.1, 100.0),
+                                    source="assumption: not measured; order of magnitude chosen for the decay of study-visit contact",
+                                    doc="decay time of visit contact")
 
 
 _GROUPS = (("micro", MicrobiomeParams), ("host", HostParams), ("mood", MoodParams))

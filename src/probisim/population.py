@@ -84,22 +84,28 @@ class Traits:
                                                   source="Wastyk 2021 (Cell 184:4137): 0-6 servings",
                                                   doc="habitual fermented-food servings/day")
     background_stress_load: TraitDist = param(default_factory=lambda: _T("gamma", 0.3, 0.25, 0.0, 3.0),
+                                              source="assumption: not measured; unitless load on a scale where 1 = a hard exam week",
                                               doc="chronic everyday stressor load (unitless; 1 = a hard exam week)")
     vagal_tone: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.25),
                                   source="HRV-indexed vagal tone varies ~25-40% between adults",
                                   doc="vagal tone multiplier (1 = reference)")
     inflammatory_susceptibility: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.3),
+                                                   source="assumption: between-person SD not measured; mean 1 = reference person by definition",
                                                    doc="gain of the innate response to LPS and stress")
     stress_reactivity: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.3),
+                                         source="assumption: between-person SD not measured; mean 1 = reference person by definition",
                                          doc="HPA and appraisal gain on stressors")
     expectancy: TraitDist = param(default_factory=lambda: _T("normal", 0.5, 0.3, 0.0, 2.0),
                                   source="Rutherford 2012; Weimer 2015 (placebo responsiveness varies)",
                                   doc="placebo responsiveness (latent relief per day, scaled)")
     stress_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.3, 0.85),
+                                       source="scale: latent in community-SD units, P about N(0, 1) in community adults (model.md §2)",
                                        doc="personal set-point of latent perceived stress")
     anxiety_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.9),
+                                        source="scale: latent in community-SD units, A about N(0, 1) in community adults (model.md §2)",
                                         doc="personal set-point of latent anxiety")
     depression_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.85),
+                                           source="scale: latent in community-SD units, D about N(0, 1) in community adults (model.md §2)",
                                            doc="personal set-point of latent depression")
     il6_baseline_pg_ml: TraitDist = param(default_factory=lambda: _T("lognormal", 1.5, 0.8, 0.1, 50.0),
                                           source="Haapakoski 2015: healthy controls ~1-2 pg/mL",
@@ -108,6 +114,7 @@ class Traits:
                                          source="Osimo 2019; population hs-CRP median ~1-1.5 mg/L, log-normal",
                                          doc="CRP at the person's own baseline IL-6")
     cortisol_baseline_nmol_l: TraitDist = param(default_factory=lambda: _T("lognormal", 350.0, 90.0, 50.0, 1500.0),
+                                                source="morning serum cortisol reference ~140-690 nmol/L",
                                                 doc="morning serum cortisol without stressors")
     kyn_trp_baseline: TraitDist = param(default_factory=lambda: _T("lognormal", 28.0, 6.0, 5.0, 200.0),
                                         source="plasma Kyn ~1.7 uM / Trp ~60 uM; Kazemi 2019",
@@ -119,6 +126,7 @@ class Traits:
                                             source="capsule counts ~85-95% in probiotic trials",
                                             doc="daily probability of taking the study product")
     dropout_propensity: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.6),
+                                          source="assumption: between-person SD not measured; mean 1 = reference person by definition",
                                           doc="multiplier of the dropout hazard")
 
 
@@ -165,17 +173,20 @@ class PopulationConfig:
     """A source population: its traits and the burn-in to quasi-steady state."""
 
     preset: str = param("community", choices=("community", "stressed_adults", "depressed_outpatients"),
+                        source="scale: selects a named trait table; community = the built-in trait defaults",
                         doc="named trait distributions; fields under 'traits' override it")
     traits: Traits = param(default_factory=Traits, doc="trait marginals")
     correlations: tuple[Correlation, ...] = param(default_factory=lambda: DEFAULT_CORRELATIONS,
                                                   doc="correlations of traits' normal scores")
     burn_in_days: int = param(60, bounds=(0, 3650), integer=True, unit="day",
+                              source="assumption: long enough for everyone to reach their own quasi-steady state (model.md §1)",
                               doc="days simulated before day 0 so everyone starts at their own quasi-steady state")
     between_trial_sd: float = param(0.3, bounds=(0.0, 0.9),
                                     source="between-trial heterogeneity tau^2 ~0.05-0.10 in clinical probiotic trials (Liu 2019)",
                                     doc="SD of a replicate-level shift of every trait's normal score: each replicate trial "
                                         "recruits at its own site, so trials differ as real ones do (0 = identical sites)")
     niche_sd_shrink: float = param(0.85, bounds=(0.0, 2.0),
+                                   source="assumption: not measured; diet variation supplies the rest of the between-person SD (model.md §3.1)",
                                    doc="share of a taxon's between-person SD given to its niche size (diet adds the rest)")
 
     def __post_init__(self):

@@ -20,7 +20,7 @@ from . import kernels as K
 from . import rng
 from .config import ConfigError, deep_merge, from_dict, load_raw, param, to_dict
 from .interventions import DayContext, Intervention
-from .model import CompiledModel, ModelConfig, compile_model
+from .model import CompiledModel, ModelConfig, check_intervention_names, compile_model
 from .population import PRESETS, Population, PopulationConfig, generate
 from .results import NamedArray
 
@@ -235,6 +235,9 @@ class SimConfig:
     population: PopulationConfig = param(default_factory=PopulationConfig, doc="the source population")
     interventions: tuple[Intervention, ...] = param(default_factory=tuple,
                                                     doc="interventions given to everyone")
+
+    def __post_init__(self):
+        check_intervention_names(self.model, self.interventions, "interventions")
 
 
 @dataclass

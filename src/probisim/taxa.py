@@ -28,8 +28,12 @@ _SRC_BASE = "Mariat 2009 (BMC Microbiol 9:123); Sender 2016 (PLoS Biol 14:e10025
 class Taxon:
     """A resident guild with its growth, diet and host responses."""
 
-    long_name: str = param("", doc="human-readable name")
-    genus: str = param("", doc="congener group: strains of the same genus compete strongly with it")
+    long_name: str = param("",
+                           source="scale: display label only, no effect on the model",
+                           doc="human-readable name")
+    genus: str = param("",
+                       source="assumption: congeners grouped by genus; competition strongest between congeners (model brief §2)",
+                       doc="congener group: strains of the same genus compete strongly with it")
     baseline_log10: float = param(9.0, unit="log10 cells/g", bounds=(2.0, 12.0), source=_SRC_BASE,
                                   doc="healthy-adult mean abundance")
     baseline_sd_log10: float = param(0.4, unit="log10 cells/g", bounds=(0.0, 3.0), source=_SRC_BASE,
@@ -41,21 +45,37 @@ class Taxon:
                             source="day-to-day stool qPCR variation of 0.1-0.3 log10; Vandeputte 2017",
                             doc="environmental noise on the log growth rate, redrawn daily")
     fibre: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
+                         source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
                          doc="growth response to dietary fibre (Michaelis-Menten term)")
-    inulin: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0), doc="growth response to inulin")
-    fos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0), doc="growth response to FOS")
-    gos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0), doc="growth response to GOS")
+    inulin: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
+                          source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                          doc="growth response to inulin")
+    fos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
+                       source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                       doc="growth response to FOS")
+    gos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
+                       source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                       doc="growth response to GOS")
     sugar: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
+                         source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
                          doc="growth response to added sugar / processed food")
     cortisol_response: float = param(0.0, unit="per ln(cortisol ratio)", bounds=(-5.0, 5.0),
+                                     source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
                                      doc="growth change per e-fold rise in cortisol")
     inflammation_response: float = param(0.0, unit="per ln(IL-6 ratio)", bounds=(-5.0, 5.0),
+                                         source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
                                          doc="growth change per e-fold rise in IL-6")
-    butyrate_yield: float = param(0.0, unit="relative", bounds=(0.0, 10.0), doc="share in butyrate production")
-    lps_potency: float = param(0.0, unit="relative", bounds=(0.0, 10.0), doc="LPS / toxin load per cell, relative")
+    butyrate_yield: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
+                                  source="assumption: relative shares not measured (butyrate index normalised to 1 at the reference gut)",
+                                  doc="share in butyrate production")
+    lps_potency: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
+                               source="assumption: relative potencies not measured (LPS index normalised to 1 at the reference gut)",
+                               doc="LPS / toxin load per cell, relative")
     gaba_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                 source="assumption: not measured; per-cell GABA relative to Bacteroides (= 1 by definition)",
                                  doc="GABA produced per cell relative to Bacteroides")
     serotonin_promotion: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
+                                       source="assumption: relative weights not measured (5-HT index normalised to 1 at the reference gut)",
                                        doc="promotion of enterochromaffin 5-HT synthesis")
     fermented_log10_per_serving: float = param(0.0, unit="log10 cells/g/day", bounds=(0.0, 10.0),
                                                source="Wastyk 2021 (Cell 184:4137); Marco 2017",
@@ -63,19 +83,26 @@ class Taxon:
     antibiotic_sensitivity: float = param(1.0, unit="fraction of course kill rate", bounds=(0.0, 5.0),
                                           source="Dethlefsen & Relman 2011 (PNAS 108:4554)",
                                           doc="multiplier on an antibiotic course's kill rate")
-    source: str = param("", doc="literature for this guild's role")
+    source: str = param("",
+                        source="scale: free-text provenance of the entry, no effect on the model",
+                        doc="literature for this guild's role")
 
 
 @dataclass(frozen=True)
 class Strain:
     """A probiotic strain: one taxon that enters only by dosing."""
 
-    long_name: str = param("", doc="strain designation")
-    genus: str = param("", doc="resident congener group it competes with")
+    long_name: str = param("",
+                           source="scale: display label only, no effect on the model",
+                           doc="strain designation")
+    genus: str = param("",
+                       source="assumption: congeners grouped by genus; competition strongest between congeners (model brief §2)",
+                       doc="resident congener group it competes with")
     gastric_survival: float = param(0.1, unit="fraction", bounds=(0.0, 1.0),
                                     source="Bezkorovainy 2001 (Am J Clin Nutr 73:399s); Bove 2013",
                                     doc="fraction of ingested CFU reaching the colon alive")
     growth_per_day: float = param(1.0, unit="1/day", bounds=(0.0, 20.0),
+                                  source="assumption: not measured; with niche it sets washout vs persistence (checked against C7)",
                                   doc="in-gut growth rate rho (0 = transient, only washed out)")
     niche: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
                          source="Maldonado-Gomez 2016 (Cell Host Microbe 20:515)",
@@ -84,20 +111,30 @@ class Strain:
                                         source="Maldonado-Gomez 2016; Zmora 2018 (Cell 174:1388)",
                                         doc="competition from resident congeners (alpha), colonization resistance")
     reference_log10: float = param(8.0, unit="log10 cells/g", bounds=(2.0, 12.0),
+                                   source="assumption: not measured; order of magnitude chosen for strain self-limitation (brief: 1e7-1e9 cells/g while dosing)",
                                    doc="reference load used to scale self-limitation")
-    noise_sd: float = param(0.3, unit="ln units/sqrt(day)", bounds=(0.0, 3.0), doc="environmental noise")
+    noise_sd: float = param(0.3, unit="ln units/sqrt(day)", bounds=(0.0, 3.0),
+                            source="assumption: as for residents (day-to-day stool qPCR variation of 0.1-0.3 log10; Vandeputte 2017)",
+                            doc="environmental noise")
     gaba_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                 source="assumption: not measured; per-cell GABA relative to Bacteroides (= 1 by definition)",
                                  doc="GABA produced per cell relative to Bacteroides")
     anti_inflammatory: float = param(0.0, unit="max fractional damping", bounds=(0.0, 1.0),
+                                     source="assumption: not measured; order of magnitude chosen for strain damping of the LPS-driven IL-6 response",
                                      doc="maximal damping of the LPS-driven innate response at saturating load")
     barrier_support: float = param(0.0, unit="logit units", bounds=(0.0, 5.0),
+                                   source="assumption: not measured; order of magnitude chosen for strain tightening of the epithelial barrier",
                                    doc="tightening of the epithelial barrier at saturating load")
     vagal_activity: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
-                                  source="Bravo 2011 (PNAS 108:16050)",
+                                  source="assumption, informed by Bravo 2011 (PNAS 108:16050) "
+                                         "(vagus-dependent effects in mice, not a measurement of this quantity)",
                                   doc="direct activation of vagal afferents at saturating load")
     antibiotic_sensitivity: float = param(1.0, unit="fraction of course kill rate", bounds=(0.0, 5.0),
+                                          source="scale: neutral multiplier, 1 = the course's own kill rate (no strain-specific data)",
                                           doc="multiplier on an antibiotic course's kill rate")
-    source: str = param("", doc="literature for this strain's properties")
+    source: str = param("",
+                        source="scale: free-text provenance of the entry, no effect on the model",
+                        doc="literature for this strain's properties")
 
     def __post_init__(self):
         if self.genus == "":
@@ -174,42 +211,49 @@ DEFAULT_TAXA: dict[str, Taxon] = {
 
 _DOSE_SRC = "Messaoudi 2011 (Br J Nutr 105:755); Romijn 2017 (Aust N Z J Psychiatry 51:810)"
 
+
+def _informed(cites: str, what: str = "trial outcomes") -> str:
+    """Provenance of a strain's values: the cited studies inform them but do not measure them."""
+    return f"assumption, informed by {cites} ({what}, not measurements)"
+
+
 DEFAULT_STRAINS: dict[str, Strain] = {
     "L_helveticus_R0052": Strain(
         long_name="Lactobacillus helveticus R0052", genus="Lactobacillus",
         gastric_survival=0.2, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
         gaba_capacity=10.0, anti_inflammatory=0.5, barrier_support=0.4, vagal_activity=0.6,
-        source=_DOSE_SRC + "; Frese 2012 (transient lactobacilli)"),
+        source=_informed(_DOSE_SRC) + "; Frese 2012 (transient lactobacilli)"),
     "B_longum_R0175": Strain(
         long_name="Bifidobacterium longum R0175", genus="Bifidobacterium",
         gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
         gaba_capacity=3.0, anti_inflammatory=0.5, barrier_support=0.4, vagal_activity=0.6,
-        source=_DOSE_SRC + "; Kazemi 2019 (Clin Nutr 38:522)"),
+        source=_informed(_DOSE_SRC + "; Kazemi 2019 (Clin Nutr 38:522)")),
     "L_rhamnosus_JB1": Strain(
         long_name="Lactobacillus rhamnosus JB-1", genus="Lactobacillus",
         gastric_survival=0.3, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
         gaba_capacity=15.0, anti_inflammatory=0.2, barrier_support=0.2, vagal_activity=1.0,
-        source="Bravo 2011 (PNAS 108:16050): vagus-dependent effects in mice; Kelly 2017 (null in men)"),
+        source=_informed("Bravo 2011 (PNAS 108:16050): vagus-dependent effects in mice; Kelly 2017 (null in men)",
+                         "mouse and trial outcomes")),
     "L_plantarum_P8": Strain(
         long_name="Lactobacillus plantarum P8", genus="Lactobacillus",
         gastric_survival=0.3, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
         gaba_capacity=8.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.2,
-        source="Lew 2019 (Clin Nutr 38:2053): 1e10 CFU/day, stressed adults"),
+        source=_informed("Lew 2019 (Clin Nutr 38:2053): 1e10 CFU/day, stressed adults")),
     "L_plantarum_299v": Strain(
         long_name="Lactobacillus plantarum 299v", genus="Lactobacillus",
         gastric_survival=0.3, growth_per_day=0.6, niche=0.3, congener_competition=4.0,
         gaba_capacity=6.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.1,
-        source="Rudzki 2019 (Psychoneuroendocrinology 100:213): Kyn reduction in MDD"),
+        source=_informed("Rudzki 2019 (Psychoneuroendocrinology 100:213): Kyn reduction in MDD")),
     "B_longum_NCC3001": Strain(
         long_name="Bifidobacterium longum NCC3001", genus="Bifidobacterium",
         gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
         gaba_capacity=3.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.6,
-        source="Pinto-Sanchez 2017 (Gastroenterology 153:448): 1e10 CFU/day, HADS 8-14, 6 weeks"),
+        source=_informed("Pinto-Sanchez 2017 (Gastroenterology 153:448): 1e10 CFU/day, HADS 8-14, 6 weeks")),
     "B_longum_1714": Strain(
         long_name="Bifidobacterium longum 1714", genus="Bifidobacterium",
         gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
         gaba_capacity=3.0, anti_inflammatory=0.3, barrier_support=0.2, vagal_activity=0.6,
-        source="Allen 2016 (Transl Psychiatry 6:e939)"),
+        source=_informed("Allen 2016 (Transl Psychiatry 6:e939)")),
     "inactive_strain": Strain(
         long_name="biologically inactive control strain (for type-I error checks)", genus="Inactivus",
         gastric_survival=0.2, growth_per_day=0.0, niche=0.0, congener_competition=0.0,

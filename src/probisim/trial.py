@@ -33,7 +33,7 @@ from . import kernels as K
 from . import rng
 from .config import ConfigError, from_dict, load_raw, param
 from .interventions import Intervention
-from .model import ModelConfig, compile_model
+from .model import ModelConfig, check_intervention_names, compile_model
 from .population import Population, PopulationConfig, generate
 from .sim import DAY_OFFSET, Engine, _progress, numba_threads, resolve_defaults, strains_in
 
@@ -169,6 +169,8 @@ class TrialConfig:
         names = [a.name for a in self.arms]
         if len(set(names)) != len(names):
             raise ConfigError(path="arms", value=names, expected="distinct arm names")
+        for i, arm in enumerate(self.arms):
+            check_intervention_names(self.model, arm.interventions, f"arms[{i}].interventions")
         if self.analysis.control_arm not in names:
             raise ConfigError(path="analysis.control_arm", value=self.analysis.control_arm,
                               expected=f"one of the arms: {', '.join(names)}")
