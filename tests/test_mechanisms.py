@@ -164,6 +164,23 @@ def test_vagotomy_abolishes_vagal_strain_effect():
     assert abs(cut[1]) < 0.02 * abs(intact[1]), (cut, intact)
 
 
+def test_vagotomy_removes_the_route_without_pushing_everyone():
+    """Cutting the vagus removes the vagal term from cortisol and mood; it must not be
+    read as a maximal vagal deficit that moves the whole population."""
+    out = {}
+    for vag in (False, True):
+        model = compile_model(ModelConfig(vagotomy=vag), ())
+        pop = make_population(model, 2000, 3, burn_in=60)
+        out[vag] = pop
+    cut, intact = out[True], out[False]
+    assert (cut.H[:, K.H_VAG] == 0.0).all()  # the signal itself is cut
+    # the population moves only by the average vagal contribution it loses
+    shift = cut.M.mean(axis=0) - intact.M.mean(axis=0)
+    assert np.abs(shift).max() < 0.4, shift
+    ratio = np.exp(np.log(cut.H[:, K.H_CORT]).mean() - np.log(intact.H[:, K.H_CORT]).mean())
+    assert 0.95 < ratio < 1.05, ratio
+
+
 # ---------------------------------------------------------------------------
 # co-occurrence of depression, inflammation and low butyrate producers
 # ---------------------------------------------------------------------------

@@ -35,7 +35,8 @@ class ModelConfig:
                                            doc="alpha overrides, keys 'Focal|Other' (competition of Other on Focal; negative = facilitation)")
     include_strains: tuple[str, ...] = param(default_factory=tuple,
                                              doc="strains simulated besides those the interventions dose")
-    vagotomy: bool = param(False, doc="cut the vagus: vagal tone 0 for everyone (Bravo 2011)")
+    vagotomy: bool = param(False, source="Bravo 2011 (PNAS 108:16050): vagotomy abolishes the strain's effects in mice",
+                           doc="cut the vagus: tone 0 for everyone and no vagal term in cortisol or mood")
 
 
 @dataclass
@@ -212,7 +213,16 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     NORMS[8] = _pos(TP[res, K.TP_GOS].sum())
     NORMS[9] = comm_ref
 
+    PRM = pack_params(cfg.micro, cfg.host, cfg.mood)
+    if cfg.vagotomy:
+        # No vagal afferent signal reaches the brain: besides tone 0 (set by the
+        # population generator, so the reported vagal signal is 0), the vagal terms of
+        # the HPA axis and of mood vanish. They are deviations from the reference
+        # signal 1, so leaving them in would read the cut as a maximal deficit and push
+        # every mood up (and cortisol up), a route that is not microbial.
+        for k in (K.P_CORT_VAG, K.P_P_VAG, K.P_A_VAG, K.P_D_VAG):
+            PRM[k] = 0.0
     return CompiledModel(config=cfg, taxa=names, is_strain=is_strain, genus=genus, TP=TP, ALPHA=A,
-                         NORMS=NORMS, PRM=pack_params(cfg.micro, cfg.host, cfg.mood), kappa_ref=kappa_ref,
+                         NORMS=NORMS, PRM=PRM, kappa_ref=kappa_ref,
                          baseline_sd_log10=sd, survival=surv, fermented_cells=ferm,
                          antibiotic_sensitivity=abx)

@@ -99,13 +99,13 @@ class Traits:
                                   source="Rutherford 2012; Weimer 2015 (placebo responsiveness varies)",
                                   doc="placebo responsiveness (latent relief per day, scaled)")
     stress_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.3, 0.85),
-                                       source="scale: latent in community-SD units, P about N(0, 1) in community adults (model.md §2)",
+                                       source="scale: sets the latent scale (community-SD units, model.md §2)",
                                        doc="personal set-point of latent perceived stress")
     anxiety_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.9),
-                                        source="scale: latent in community-SD units, A about N(0, 1) in community adults (model.md §2)",
+                                        source="scale: sets the latent scale (community-SD units, model.md §2)",
                                         doc="personal set-point of latent anxiety")
     depression_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.85),
-                                           source="scale: latent in community-SD units, D about N(0, 1) in community adults (model.md §2)",
+                                           source="scale: sets the latent scale (community-SD units, model.md §2)",
                                            doc="personal set-point of latent depression")
     il6_baseline_pg_ml: TraitDist = param(default_factory=lambda: _T("lognormal", 1.5, 0.8, 0.1, 50.0),
                                           source="Haapakoski 2015: healthy controls ~1-2 pg/mL",

@@ -314,7 +314,9 @@ def strains_in(interventions) -> tuple[str, ...]:
 def simulate(cfg: SimConfig | dict, *, threads: int | None = None, progress: bool = False) -> SimResult:
     """Build the population, burn it in, apply the interventions and record every
     ``record_every`` days and on the last day. ``threads`` (Numba threads) applies to
-    this call only."""
+    this call only. Like one replicate trial, the population recruits at its own site:
+    every trait score is shifted by a draw with SD ``population.between_trial_sd``
+    (default 0.3); set it to 0 for a population at the community norm."""
     if isinstance(cfg, dict):
         cfg = from_dict(SimConfig, resolve_defaults(cfg))
     with numba_threads(threads):
