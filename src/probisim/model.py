@@ -104,6 +104,11 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             close = get_close_matches(s, list(cfg.strains), n=1)
             raise ConfigError(path="strain", value=s, expected="a strain defined in model.strains",
                               suggestion=close[0] if close else None)
+    # Strain columns follow the model's strain table, not the order in which products
+    # list them: a column is also the strain's noise draw, so listing the same strains
+    # in another order must not change anyone's trajectory.
+    table = list(cfg.strains)
+    wanted.sort(key=table.index)
     names = residents + wanted
     S = len(names)
     mp = cfg.micro
