@@ -200,6 +200,10 @@ class PopulationConfig:
             object.__setattr__(self, "traits", from_dict(Traits, deep_merge(to_dict(Traits()), PRESETS[self.preset])))
 
 
+#: largest person-level reference load of one guild, log10 cells/g (all bacteria in
+#: stool number about 1e11-1e12 per g; Sender 2016, PLoS Biol 14:e1002533)
+MAX_GUILD_LOG10 = 12.0
+
 #: Presets: partial trait tables merged under the user's own ``population.traits``.
 PRESETS: dict[str, dict] = {
     "community": {},
@@ -310,7 +314,12 @@ def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, repl
     zp = rng.normals(keys, pids, 0, _SITE_CPRESS, S)
     res = ~model.is_strain
     KAPPA = np.ones((n, S))
-    KAPPA[:, res] = model.kappa_ref[res] * 10.0 ** (cfg.niche_sd_shrink * model.baseline_sd_log10[res] * zk[:, res])
+    # a person's own reference load of a guild is capped at 1e12 cells/g, about the
+    # density of all bacteria in stool (Sender 2016), however wide its spread
+    # (with the default guilds the cap lies beyond 5 SD and never binds)
+    expo = cfg.niche_sd_shrink * model.baseline_sd_log10[res] * zk[:, res]
+    expo = np.minimum(expo, MAX_GUILD_LOG10 - np.log10(model.TP[res, K.TP_KREF]))
+    KAPPA[:, res] = model.kappa_ref[res] * 10.0 ** expo
     CSENS = np.exp(isd * zc)
     CSENS[:, model.is_strain] *= traits["colonization_resistance"][:, None]
     CPRESS = np.exp(isd * zp)

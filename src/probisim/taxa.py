@@ -34,7 +34,7 @@ class Taxon:
     genus: str = param("",
                        source="assumption: congeners grouped by genus; competition strongest between congeners (model brief §2)",
                        doc="congener group: strains of the same genus compete strongly with it")
-    baseline_log10: float = param(9.0, unit="log10 cells/g", bounds=(2.0, 12.0), source=_SRC_BASE,
+    baseline_log10: float = param(9.0, unit="log10 cells/g", bounds=(2.0, 11.5), source=_SRC_BASE,
                                   doc="healthy-adult mean abundance")
     baseline_sd_log10: float = param(0.4, unit="log10 cells/g", bounds=(0.0, 3.0), source=_SRC_BASE,
                                      doc="between-person SD of abundance")
