@@ -22,3 +22,18 @@ def test_calibration_full():
     table = format_table(targets)
     failed = [t.id for t in targets if not t.passed]
     assert not failed, table
+
+
+def test_calibration_cli_refuses_bad_arguments_without_running(tmp_path, capsys):
+    from probisim.calibration import main
+
+    existing = tmp_path / "c.csv"
+    existing.write_text("keep me")
+    for argv, needle in ((["--replicates", "1"], "--replicates 1"),
+                         (["--experiments", str(tmp_path)], "expected a directory holding community_depression.toml"),
+                         (["--csv", str(existing), "--replicates", "2"], "the file exists")):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        assert needle in capsys.readouterr().err
+    assert existing.read_text() == "keep me"

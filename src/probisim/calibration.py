@@ -159,6 +159,18 @@ def format_table(targets: list[Target], fmt: str = "md") -> str:
     return "\n".join(lines)
 
 
+def _default_experiments_dir() -> Path | None:
+    """The checkout's experiments/ (editable install), else the nearest one above the
+    working directory."""
+    if (EXPERIMENTS_DIR / "community_depression.toml").is_file():
+        return EXPERIMENTS_DIR
+    here = Path.cwd().resolve()
+    for p in (here, *here.parents):
+        if (p / "experiments" / "community_depression.toml").is_file():
+            return p / "experiments"
+    return None
+
+
 def main(argv=None) -> int:
     """``python -m probisim.calibration [--replicates R] [--csv PATH]``: print the table."""
     import argparse
@@ -167,11 +179,21 @@ def main(argv=None) -> int:
                                  description="Run calibration targets C1-C8 and print target, range, simulated value and pass/fail.")
     ap.add_argument("--replicates", type=int, default=200, help="replicate trials per trial-based target (default 200)")
     ap.add_argument("--population", type=int, default=4000, help="participants for the microbiome targets C6, C7")
-    ap.add_argument("--csv", help="also write the table as CSV to this path")
+    ap.add_argument("--experiments", help="directory with the experiment TOMLs (default: the checkout's experiments/)")
+    ap.add_argument("--csv", help="also write the table as CSV to this path (a new file unless --force)")
+    ap.add_argument("--force", action="store_true", help="overwrite an existing --csv file")
     args = ap.parse_args(argv)
     if args.replicates < 2:
-        ap.error("--replicates must be at least 2")
-    targets = run_calibration(args.replicates, args.population)
+        ap.error(f"--replicates {args.replicates}: expected at least 2")
+    if args.population < 100:
+        ap.error(f"--population {args.population}: expected at least 100")
+    d = Path(args.experiments) if args.experiments else _default_experiments_dir()
+    if d is None or not (d / "community_depression.toml").is_file():
+        ap.error(f"--experiments {d or '(not given)'}: expected a directory holding community_depression.toml, "
+                 "depression_mild_moderate.toml and stress_anxiety_6wk.toml (the project's experiments/)")
+    if args.csv and Path(args.csv).exists() and not args.force:
+        ap.error(f"--csv {args.csv}: the file exists; expected a new path, or --force to overwrite it")
+    targets = run_calibration(args.replicates, args.population, experiments_dir=d)
     print(format_table(targets))
     if args.csv:
         Path(args.csv).write_text(format_table(targets, "csv"))
