@@ -42,14 +42,9 @@ from bench_kernel import Work, bench_model, machine  # noqa: E402
 def _one_thread(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
                 status, fail_day, WORK, sc, isc):
     """What one thread of _step_day does, for all of one population, with the given scratch."""
-    n, S = N.shape
+    n = N.shape[0]
     act = np.arange(n)
-    modidx = np.empty(S, np.int64)
-    nmod = np.int64(0)
-    for i in range(S):
-        if TP[i, K.TP_CORT] != 0.0 or TP[i, K.TP_INFL] != 0.0:
-            modidx[nmod] = i
-            nmod += 1
+    modidx, nmod = K._modulated_taxa(TP)
     counters = K._block_ranges((n + K._VW - 1) // K._VW, 1)
     K._step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
                    status, fail_day, WORK, act, np.int64(n), modidx, nmod, counters, np.int64(0), np.int64(1),

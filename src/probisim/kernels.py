@@ -543,76 +543,30 @@ def _vselect(typingctx, m, a, b):
     return sig, codegen
 
 
-@intrinsic
-def _vbits(typingctx, a):
-    """float64 lanes -> their bit patterns as int64 lanes."""
-    if a != _vf:
-        return None
-    sig = _vi(_vf)
+def _make_cast(src, dst, op, lty):
+    """Intrinsic: one LLVM cast instruction op (bitcast, fptosi, sitofp) from a src value
+    to a dst value of LLVM type lty."""
+    @intrinsic
+    def f(typingctx, a):
+        if a != src:
+            return None
+        sig = dst(src)
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], _LI)
-    return sig, codegen
-
-
-@intrinsic
-def _vfrombits(typingctx, a):
-    """int64 lanes -> the float64 lanes with those bit patterns."""
-    if a != _vi:
-        return None
-    sig = _vf(_vi)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], _LF)
-    return sig, codegen
+        def codegen(context, builder, signature, args):
+            return getattr(builder, op)(args[0], lty)
+        return sig, codegen
+    return f
 
 
-@intrinsic
-def _vtoint(typingctx, a):
-    """Truncating float64 -> int64 (lanes must be in range)."""
-    if a != _vf:
-        return None
-    sig = _vi(_vf)
-
-    def codegen(context, builder, signature, args):
-        return builder.fptosi(args[0], _LI)
-    return sig, codegen
-
-
-@intrinsic
-def _vtofloat(typingctx, a):
-    """int64 -> float64 lanes (exact below 2**53)."""
-    if a != _vi:
-        return None
-    sig = _vf(_vi)
-
-    def codegen(context, builder, signature, args):
-        return builder.sitofp(args[0], _LF)
-    return sig, codegen
-
-
-@intrinsic
-def _f2i(typingctx, x):
-    """Reinterpret the bits of a float64 as an int64."""
-    if x != types.float64:
-        return None
-    sig = types.int64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.IntType(64))
-    return sig, codegen
-
-
-@intrinsic
-def _i2f(typingctx, x):
-    """Reinterpret the bits of an int64 as a float64."""
-    if x != types.int64:
-        return None
-    sig = types.float64(types.int64)
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return sig, codegen
+#: float64 lanes -> their bit patterns as int64 lanes, and back
+_vbits = _make_cast(_vf, _vi, "bitcast", _LI)
+_vfrombits = _make_cast(_vi, _vf, "bitcast", _LF)
+#: truncating float64 -> int64 lanes (lanes must be in range); int64 -> float64 (exact below 2**53)
+_vtoint = _make_cast(_vf, _vi, "fptosi", _LI)
+_vtofloat = _make_cast(_vi, _vf, "sitofp", _LF)
+#: the bits of a float64 scalar as an int64, and back
+_f2i = _make_cast(types.float64, types.int64, "bitcast", ir.IntType(64))
+_i2f = _make_cast(types.int64, types.float64, "bitcast", ir.DoubleType())
 
 
 # Generic helpers, so that one source serves float64 scalars and lane vectors alike:
@@ -914,6 +868,19 @@ def _thread_scratch(nt, width):
     """Uninitialised per-thread scratch: nt rows of at least width float64; the row
     stride is width rounded up to whole 4 KiB pages plus _SCRATCH_GAP."""
     return np.empty((nt, (width + 511) // 512 * 512 + _SCRATCH_GAP))
+
+
+@njit(cache=True, inline="always")
+def _modulated_taxa(TP):
+    """(modidx, nmod): the taxa with a cortisol or inflammation response, modidx[:nmod]."""
+    S = TP.shape[0]
+    modidx = np.empty(S, np.int64)
+    nmod = np.int64(0)
+    for i in range(S):
+        if TP[i, TP_CORT] != 0.0 or TP[i, TP_INFL] != 0.0:
+            modidx[nmod] = i
+            nmod += 1
+    return modidx, nmod
 
 
 @njit(cache=True, inline="always")
@@ -1422,12 +1389,7 @@ def _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS
     # per-thread scratch rows, far apart (see _SCRATCH_GAP)
     sc = _thread_scratch(nt, _TB + S * _TS)
     isc = np.empty((nt, 3 * _VW + 16), np.uint32)
-    modidx = np.empty(S, np.int64)
-    nmod = np.int64(0)
-    for i in range(S):
-        if TP[i, TP_CORT] != 0.0 or TP[i, TP_INFL] != 0.0:
-            modidx[nmod] = i
-            nmod += 1
+    modidx, nmod = _modulated_taxa(TP)
     counters = _block_ranges(nb, nt)
     for t in prange(nt):  # (np.int64(t): one compiled signature of _step_blocks)
         _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
