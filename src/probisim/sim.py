@@ -124,11 +124,13 @@ class Engine:
         n, S = self.pop.n, self.model.n_taxa
         DRV = self.base_drivers.copy()
         IMM = np.zeros((n, S))
-        KILL = np.zeros((n, S))
+        # only antibiotic courses write KILL; without one active today it stays (0, S)
+        # and the kernel skips it
+        kill_today = any(getattr(iv, "kills", False) and iv.active(day) for _, ivs in groups for iv in ivs)
+        KILL = np.zeros((n if kill_today else 0, S))
         if visit is not None:
             DRV[:, K.D_VISIT] = visit
         took_all = []
-        kill_today = False
         for rows, ivs in groups:
             rows = np.asarray(rows)
             took_g = []
@@ -137,7 +139,9 @@ class Engine:
                 took_all.append([None] * len(ivs))
                 continue
             sub_on = np.ones(rows.size, bool) if on_study is None else on_study[rows]
-            ctx = DayContext(day=day, model=self.model, DRV=DRV[rows], IMM=IMM[rows], KILL=KILL[rows],
+            # (without a course, a read-only zero view: an intervention writing kill would fail loudly)
+            kill = KILL[rows] if kill_today else np.broadcast_to(0.0, (rows.size, S))
+            ctx = DayContext(day=day, model=self.model, DRV=DRV[rows], IMM=IMM[rows], KILL=kill,
                              took=np.zeros(rows.size, bool), on_study=sub_on, viability=self.viability[rows])
             u = rng.uniforms(self.adh_keys[rows], self.pop.pids[rows], day + DAY_OFFSET, 0, 3)
             for k, iv in enumerate(ivs):
@@ -150,12 +154,11 @@ class Engine:
                     ctx.took = np.ones(rows.size, bool)
                 iv.apply(ctx)
                 took_g.append(ctx.took.copy())
-            DRV[rows], IMM[rows], KILL[rows] = ctx.DRV, ctx.IMM, ctx.KILL
-            kill_today |= any(getattr(iv, "kills", False) for iv in active)
+            DRV[rows], IMM[rows] = ctx.DRV, ctx.IMM
+            if kill_today:
+                KILL[rows] = ctx.KILL
             took_all.append(took_g)
         IMM += DRV[:, K.D_FERM, None] * self.model.fermented_cells[None, :]
-        if not kill_today:  # the kernel then skips reading it
-            KILL = np.zeros((0, S))
         return DRV, IMM, KILL, took_all
 
     def advance(self, day: int, DRV: np.ndarray, IMM: np.ndarray, KILL: np.ndarray) -> None:
