@@ -196,8 +196,8 @@ class PopulationConfig:
         # the user's trait fields over the preset). A traits table that differs from the
         # built-in one is taken as given.
         if self.preset in PRESETS and PRESETS[self.preset] and self.traits == Traits():
-            from .config import deep_merge, from_dict, to_dict
-            object.__setattr__(self, "traits", from_dict(Traits, deep_merge(to_dict(Traits()), PRESETS[self.preset])))
+            from .config import from_dict
+            object.__setattr__(self, "traits", from_dict(Traits, preset_traits(self.preset)))
 
 
 #: largest person-level reference load of one guild, log10 cells/g (all bacteria in
@@ -226,6 +226,14 @@ PRESETS: dict[str, dict] = {
         "expectancy": {"dist": "normal", "mean": 0.25, "sd": 0.6, "low": 0.0, "high": 3.0},
     },
 }
+
+
+def preset_traits(preset: str) -> dict:
+    """The full trait table of a preset, as a dict: the built-in marginals with the
+    preset's fields merged over them (an unknown preset adds nothing)."""
+    from .config import deep_merge, to_dict
+
+    return deep_merge(to_dict(Traits()), PRESETS.get(preset, {}))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from . import rng
 from .config import ConfigError, deep_merge, from_dict, load_raw, param, to_dict
 from .interventions import DayContext, Intervention
 from .model import CompiledModel, ModelConfig, check_intervention_names, compile_model
-from .population import PRESETS, Population, PopulationConfig, generate
+from .population import Population, PopulationConfig, generate, preset_traits
 from .results import NamedArray
 
 __all__ = ["Engine", "SimConfig", "SimResult", "SimulationError", "simulate", "load_sim_config",
@@ -284,9 +284,7 @@ def resolve_defaults(raw: dict, cls=SimConfig) -> dict:
     preset = pop.get("preset", "community")
     user_traits = pop.get("traits", {})
     if isinstance(user_traits, dict):
-        traits = to_dict(Traits())
-        if isinstance(preset, str) and preset in PRESETS:
-            traits = deep_merge(traits, PRESETS[preset])
+        traits = preset_traits(preset) if isinstance(preset, str) else to_dict(Traits())
         pop["traits"] = deep_merge(traits, user_traits)
         raw["population"] = pop
     model = raw.get("model")
