@@ -19,6 +19,10 @@ from .config import param
 __all__ = ["MicrobiomeParams", "HostParams", "MoodParams", "pack_params", "PARAM_INDEX"]
 
 
+_SRC_SIGN = "assumption: sign per model brief §4; size not measured"
+_SRC_TAU = "assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state"
+
+
 @dataclass(frozen=True)
 class MicrobiomeParams:
     """Numerics and diet kinetics of the generalized Lotka–Volterra step."""
@@ -72,25 +76,25 @@ class HostParams:
     """Gut–brain axis: SCFA, barrier, LPS, IL-6/CRP, tryptophan, 5-HT, GABA, vagus, HPA."""
 
     tau_butyrate_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
-                                     source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                     source=_SRC_TAU,
                                      doc="relaxation time of butyrate")
     tau_barrier_days: float = param(3.0, unit="day", bounds=(0.1, 60.0),
                                     source="epithelial turnover 3-5 days; van der Flier & Clevers 2009",
                                     doc="relaxation time of barrier integrity")
     tau_il6_days: float = param(1.0, unit="day", bounds=(0.01, 30.0),
-                                source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                source=_SRC_TAU,
                                 doc="relaxation time of IL-6")
     tau_crp_days: float = param(1.5, unit="day", bounds=(0.1, 30.0),
                                 source="CRP half-life ~19 h; Pepys & Hirschfield 2003",
                                 doc="relaxation time of CRP toward its IL-6-driven level")
     tau_serotonin_days: float = param(1.0, unit="day", bounds=(0.01, 30.0),
-                                      source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                      source=_SRC_TAU,
                                       doc="relaxation time of gut 5-HT")
     tau_gaba_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
-                                 source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                 source=_SRC_TAU,
                                  doc="relaxation time of gut GABA")
     tau_cortisol_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
-                                     source="assumption: not measured; order of magnitude chosen for the brief's daily time scale of host state",
+                                     source=_SRC_TAU,
                                      doc="relaxation time of cortisol")
     barrier_reference: float = param(0.85, unit="fraction", bounds=(0.05, 0.99),
                                      source="assumption: not measured; reference level of the unitless barrier index (LPS index is 1 there)",
@@ -102,19 +106,19 @@ class HostParams:
                                     source="Vanuytsel 2014 (Gut 63:1293): stress raises permeability",
                                     doc="barrier weakening by cortisol")
     barrier_inflammation: float = param(0.25, unit="logit per ln(IL-6)", bounds=(0.0, 10.0),
-                                        source="assumption: sign per model brief §4; size not measured",
+                                        source=_SRC_SIGN,
                                         doc="barrier weakening by inflammation")
     il6_reference_pg_ml: float = param(1.5, unit="pg/mL", bounds=(0.05, 100.0),
                                        source="Haapakoski 2015 (Brain Behav Immun 49:206): controls ~1-2 pg/mL",
                                        doc="population reference IL-6 used to scale inflammation")
     il6_lps: float = param(0.6, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
-                           source="assumption: sign per model brief §4; size not measured",
+                           source=_SRC_SIGN,
                            doc="innate IL-6 response to translocated LPS")
     il6_cortisol: float = param(0.15, unit="ln(IL-6) per ln(cortisol)", bounds=(-5.0, 5.0),
-                                source="assumption: sign per model brief §4; size not measured",
+                                source=_SRC_SIGN,
                                 doc="net effect of stress hormones on IL-6")
     il6_butyrate: float = param(0.3, unit="ln(IL-6) per ln(butyrate)", bounds=(0.0, 5.0),
-                                source="assumption: sign per model brief §4; size not measured",
+                                source=_SRC_SIGN,
                                 doc="anti-inflammatory effect of butyrate")
     il6_fermented: float = param(0.15, unit="ln(IL-6) at saturation", bounds=(0.0, 5.0),
                                  source="Wastyk 2021 (Cell 184:4137): fermented foods lower IL-6 and 18 other markers",
@@ -150,10 +154,10 @@ class HostParams:
                                              source="morning serum cortisol reference ~140-690 nmol/L",
                                              doc="population reference morning cortisol")
     cortisol_stressor: float = param(0.35, unit="ln(cortisol) per unit load", bounds=(0.0, 5.0),
-                                     source="assumption: sign per model brief §4; size not measured",
+                                     source=_SRC_SIGN,
                                      doc="HPA response to stressor load (times stress reactivity)")
     cortisol_inflammation: float = param(0.15, unit="ln(cortisol) per ln(IL-6)", bounds=(0.0, 5.0),
-                                         source="assumption: sign per model brief §4; size not measured",
+                                         source=_SRC_SIGN,
                                          doc="HPA activation by cytokines")
     cortisol_vagal: float = param(0.15, unit="ln(cortisol) per unit vagal signal", bounds=(0.0, 5.0),
                                   source="vagal inhibition of the HPA axis; Bravo 2011",
@@ -189,16 +193,16 @@ class MoodParams:
                                     source="assumption: not measured; order of magnitude chosen for day-to-day variability of latent D",
                                     doc="daily noise of D")
     stress_from_stressor: float = param(0.15, unit="latent/day per unit load", bounds=(0.0, 5.0),
-                                        source="assumption: sign per model brief §4; size not measured",
+                                        source=_SRC_SIGN,
                                         doc="push of stressor load on P (times reactivity)")
     stress_from_cortisol: float = param(0.05, unit="latent/day per ln(cortisol)", bounds=(0.0, 5.0),
-                                        source="assumption: sign per model brief §4; size not measured",
+                                        source=_SRC_SIGN,
                                         doc="push of cortisol on P")
     anxiety_from_cortisol: float = param(0.06, unit="latent/day per ln(cortisol)", bounds=(0.0, 5.0),
-                                         source="assumption: sign per model brief §4; size not measured",
+                                         source=_SRC_SIGN,
                                          doc="push of cortisol on A")
     depression_from_cortisol: float = param(0.03, unit="latent/day per ln(cortisol)", bounds=(0.0, 5.0),
-                                            source="assumption: sign per model brief §4; size not measured",
+                                            source=_SRC_SIGN,
                                             doc="push of cortisol on D")
     anxiety_from_stress: float = param(0.03, unit="latent/day per latent", bounds=(0.0, 5.0),
                                        source="assumption: not measured; order of magnitude chosen for the push of elevated P on A",

@@ -24,6 +24,10 @@ from .model import CompiledModel
 __all__ = ["TraitDist", "PopulationConfig", "Population", "generate", "PRESETS", "TRAITS"]
 
 
+_SRC_SETPOINT = "scale: sets the latent scale (community-SD units, model.md §2)"
+_SRC_REL_TRAIT = "assumption: between-person SD not measured; mean 1 = reference person by definition"
+
+
 @dataclass(frozen=True)
 class TraitDist:
     """Marginal distribution of one trait (mean and SD on the natural scale)."""
@@ -90,22 +94,22 @@ class Traits:
                                   source="HRV-indexed vagal tone varies ~25-40% between adults",
                                   doc="vagal tone multiplier (1 = reference)")
     inflammatory_susceptibility: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.3),
-                                                   source="assumption: between-person SD not measured; mean 1 = reference person by definition",
+                                                   source=_SRC_REL_TRAIT,
                                                    doc="gain of the innate response to LPS and stress")
     stress_reactivity: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.3),
-                                         source="assumption: between-person SD not measured; mean 1 = reference person by definition",
+                                         source=_SRC_REL_TRAIT,
                                          doc="HPA and appraisal gain on stressors")
     expectancy: TraitDist = param(default_factory=lambda: _T("normal", 0.5, 0.3, 0.0, 2.0),
                                   source="Rutherford 2012; Weimer 2015 (placebo responsiveness varies)",
                                   doc="placebo responsiveness (latent relief per day, scaled)")
     stress_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.3, 0.85),
-                                       source="scale: sets the latent scale (community-SD units, model.md §2)",
+                                       source=_SRC_SETPOINT,
                                        doc="personal set-point of latent perceived stress")
     anxiety_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.9),
-                                        source="scale: sets the latent scale (community-SD units, model.md §2)",
+                                        source=_SRC_SETPOINT,
                                         doc="personal set-point of latent anxiety")
     depression_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.85),
-                                           source="scale: sets the latent scale (community-SD units, model.md §2)",
+                                           source=_SRC_SETPOINT,
                                            doc="personal set-point of latent depression")
     il6_baseline_pg_ml: TraitDist = param(default_factory=lambda: _T("lognormal", 1.5, 0.8, 0.1, 50.0),
                                           source="Haapakoski 2015: healthy controls ~1-2 pg/mL",
@@ -126,7 +130,7 @@ class Traits:
                                             source="capsule counts ~85-95% in probiotic trials",
                                             doc="daily probability of taking the study product")
     dropout_propensity: TraitDist = param(default_factory=lambda: _T("lognormal", 1.0, 0.6),
-                                          source="assumption: between-person SD not measured; mean 1 = reference person by definition",
+                                          source=_SRC_REL_TRAIT,
                                           doc="multiplier of the dropout hazard")
 
 

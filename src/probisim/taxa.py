@@ -24,6 +24,9 @@ RESOURCES = ("fibre", "inulin", "fos", "gos", "sugar")
 _SRC_BASE = "Mariat 2009 (BMC Microbiol 9:123); Sender 2016 (PLoS Biol 14:e1002533)"
 
 
+_SRC_RESPONSE = "assumption: sign per model brief §2-§4; size not measured (0 = no response)"
+
+
 @dataclass(frozen=True)
 class Taxon:
     """A resident guild with its growth, diet and host responses."""
@@ -45,25 +48,25 @@ class Taxon:
                             source="day-to-day stool qPCR variation of 0.1-0.3 log10; Vandeputte 2017",
                             doc="environmental noise on the log growth rate, redrawn daily")
     fibre: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
-                         source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                         source=_SRC_RESPONSE,
                          doc="growth response to dietary fibre (Michaelis-Menten term)")
     inulin: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
-                          source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                          source=_SRC_RESPONSE,
                           doc="growth response to inulin")
     fos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
-                       source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                       source=_SRC_RESPONSE,
                        doc="growth response to FOS")
     gos: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
-                       source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                       source=_SRC_RESPONSE,
                        doc="growth response to GOS")
     sugar: float = param(0.0, unit="per saturation unit", bounds=(-5.0, 5.0),
-                         source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                         source=_SRC_RESPONSE,
                          doc="growth response to added sugar / processed food")
     cortisol_response: float = param(0.0, unit="per ln(cortisol ratio)", bounds=(-5.0, 5.0),
-                                     source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                                     source=_SRC_RESPONSE,
                                      doc="growth change per e-fold rise in cortisol")
     inflammation_response: float = param(0.0, unit="per ln(IL-6 ratio)", bounds=(-5.0, 5.0),
-                                         source="assumption: sign per model brief §2-§4; size not measured (0 = no response)",
+                                         source=_SRC_RESPONSE,
                                          doc="growth change per e-fold rise in IL-6")
     butyrate_yield: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
                                   source="assumption: relative shares not measured (butyrate index normalised to 1 at the reference gut)",
