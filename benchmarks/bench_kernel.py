@@ -52,6 +52,7 @@ import llvmlite.binding as llvm  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
+from _machine import cpu_name  # noqa: E402  (benchmarks/_machine.py)
 from probisim import kernels as K  # noqa: E402
 from probisim import reference as R  # noqa: E402
 from probisim import rng  # noqa: E402
@@ -179,20 +180,7 @@ def cold_compile_s() -> dict:
 
 
 def machine() -> dict:
-    cpu = platform.processor() or ""
-    info = {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if not line.strip():
-                    break  # first processor only
-                k, _, v = line.partition(":")
-                info[k.strip()] = v.strip()
-    except OSError:
-        pass
-    cpu = info.get("model name", cpu)
-    if "cpu family" in info:
-        cpu += f" (family {info['cpu family']}, model {info.get('model', '?')})"
+    cpu = cpu_name()
     return {"cpu": cpu, "cores": os.cpu_count(), "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
             "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
             "llvm": ".".join(map(str, llvm.llvm_version_info)), "simd_lanes": K._VW,

@@ -60,6 +60,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import cpu_name  # benchmarks/_machine.py
+
 GOAL_WALL_S = 30.0
 GOAL_RSS_MIB = 2048.0
 GOAL_THREADS = 2
@@ -341,19 +343,7 @@ def child_main(args) -> int:
 # parent
 # ---------------------------------------------------------------------------
 def machine() -> dict:
-    info = {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if not line.strip():
-                    break  # first processor only
-                k, _, v = line.partition(":")
-                info[k.strip()] = v.strip()
-    except OSError:
-        pass
-    cpu = info.get("model name", platform.processor() or "?")
-    if "cpu family" in info:
-        cpu += f" (family {info['cpu family']}, model {info.get('model', '?')})"
+    cpu = cpu_name()
     vers = {}
     for mod in ("numpy", "numba", "scipy"):
         try:
