@@ -162,13 +162,11 @@ def format_table(targets: list[Target], fmt: str = "md") -> str:
 def _default_experiments_dir() -> Path | None:
     """The checkout's experiments/ (editable install), else the nearest one above the
     working directory."""
+    from .cli import find_experiments_dir
+
     if (EXPERIMENTS_DIR / "community_depression.toml").is_file():
         return EXPERIMENTS_DIR
-    here = Path.cwd().resolve()
-    for p in (here, *here.parents):
-        if (p / "experiments" / "community_depression.toml").is_file():
-            return p / "experiments"
-    return None
+    return find_experiments_dir("community_depression.toml")
 
 
 def main(argv=None) -> int:

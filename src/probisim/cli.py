@@ -176,7 +176,7 @@ def cmd_list(args) -> int:
     elif what == "experiments":
         import tomllib
 
-        d = Path(args.dir) if args.dir else _find_experiments()
+        d = Path(args.dir) if args.dir else find_experiments_dir()
         if d is None or not d.is_dir():
             raise CLIError(f"experiments directory not found ({d or 'searched upward from ' + os.getcwd()}); "
                            "pass --dir")
@@ -193,11 +193,14 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _find_experiments() -> Path | None:
+def find_experiments_dir(marker: str | None = None) -> Path | None:
+    """The nearest ``experiments/`` at or above the working directory (holding the file
+    ``marker``, if given), or None."""
     here = Path.cwd().resolve()
     for p in (here, *here.parents):
-        if (p / "experiments").is_dir():
-            return p / "experiments"
+        d = p / "experiments"
+        if d.is_dir() if marker is None else (d / marker).is_file():
+            return d
     return None
 
 
