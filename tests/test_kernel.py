@@ -263,10 +263,11 @@ def _plausible(N, H):
             & np.isfinite(H).all(axis=1))
 
 
-def _run(impl, model, case, day0, ndays):
+def _run(impl, model, case, day0, ndays, work_rows=None):
+    """Step copies of case's state; WORK has n rows unless work_rows says otherwise."""
     N, H, M = case["N"].copy(), case["H"].copy(), case["M"].copy()
     status, fail_day = case["status"].copy(), case["fail_day"].copy()
-    WORK = np.zeros((N.shape[0], 2 * model.n_taxa))
+    WORK = np.zeros((N.shape[0] if work_rows is None else work_rows, 2 * model.n_taxa))
     for d in range(day0, day0 + ndays):
         impl(N, H, M, case["T"], case["KAPPA"], case["CSENS"], case["CPRESS"], case["DRV"], case["IMM"],
              case["KILL"], model.TP, model.ALPHA, model.NORMS, model.PRM, case["KEYS"], case["PIDS"],
@@ -328,14 +329,8 @@ def test_empty_kill_and_work_change_nothing_but_the_output(impl):
     case["KILL"] = np.zeros_like(case["KILL"])
     S = model.n_taxa
     full = _run(impl, model, case, DAY_OFFSET, 3)
-    lean = dict(case, KILL=np.zeros((0, S)))
-    N, H, M = lean["N"].copy(), lean["H"].copy(), lean["M"].copy()
-    status, fail_day = lean["status"].copy(), lean["fail_day"].copy()
-    for d in range(DAY_OFFSET, DAY_OFFSET + 3):
-        impl(N, H, M, lean["T"], lean["KAPPA"], lean["CSENS"], lean["CPRESS"], lean["DRV"], lean["IMM"],
-             lean["KILL"], model.TP, model.ALPHA, model.NORMS, model.PRM, lean["KEYS"], lean["PIDS"],
-             np.int64(d), status, fail_day, np.zeros((0, 2 * S)))
-    for a, b in zip(full[:5], (N, H, M, status, fail_day)):
+    lean = _run(impl, model, dict(case, KILL=np.zeros((0, S))), DAY_OFFSET, 3, work_rows=0)
+    for a, b in zip(full[:5], lean[:5]):
         np.testing.assert_array_equal(a, b)
     assert np.any(full[5] != 0)  # the full WORK was written
 
