@@ -45,6 +45,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -127,8 +128,8 @@ def init_worker_threads(threads: int) -> None:
             pass
 
 
-class Executor:
-    """Base class: a context manager with :meth:`map_unordered`."""
+class Executor(ABC):
+    """Abstract base: a context manager with :meth:`map_unordered`."""
 
     kind = "base"
     jobs = 1
@@ -142,10 +143,11 @@ class Executor:
     def close(self, cancel: bool = False) -> None:  # pragma: no cover - trivial
         pass
 
+    @abstractmethod
     def map_unordered(
         self, fn: Callable[[Any], Any], items: Iterable[Any]
-    ) -> Iterator[tuple[Any, Any]]:  # pragma: no cover - interface
-        raise NotImplementedError
+    ) -> Iterator[tuple[Any, Any]]:
+        """Yield ``(item, fn(item))`` pairs as they finish, in any order."""
 
     def describe(self) -> str:
         return f"{self.kind}(jobs={self.jobs})"
