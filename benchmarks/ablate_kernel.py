@@ -1,7 +1,8 @@
 """Where does the day step spend its time? Remove one part of the kernel at a time.
 
-Builds variants of ``probisim/kernels.py`` in a temporary directory, each with
-one part of ``_step_blocks`` cut out or replaced by a constant, compiles each
+Builds variants of the kernel package ``probisim/kernels/`` in a temporary directory,
+each a copy whose ``step.py`` has
+one part of ``_step_blocks`` cut out or replaced by a constant; compiles each
 (about 15 s apiece, cached in that directory only) and times one-thread day
 steps on the benchmark population of ``bench_kernel.py`` (20 taxa, every
 strain dosed, 5 g/day inulin). A variant's saving over ``base`` (the
@@ -30,6 +31,7 @@ import argparse
 import importlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -41,7 +43,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kernel import Work, bench_model, machine  # noqa: E402
 
-KERNELS = Path(importlib.util.find_spec("probisim.kernels").origin)
+KERNELS = Path(importlib.util.find_spec("probisim.kernels").origin).parent  # the package directory
 
 
 def _cut(s: str, start: str, end: str, keep_start: bool = False, insert: str = "") -> str:
@@ -110,7 +112,9 @@ PARTS = {"noise": _noise, "modulation": _modulation, "host": _host, "scalars": _
 
 
 def build(dirname: Path, names) -> dict:
-    src = KERNELS.read_text()
+    """One copy of the kernel package per variant (``_ablate_<name>``), its step.py patched;
+    returns name -> the variant's step module."""
+    src = (KERNELS / "step.py").read_text()
     mods = {}
     for name in ["base", *names]:
         s = src
@@ -120,13 +124,15 @@ def build(dirname: Path, names) -> dict:
             except ValueError:
                 s = src
             if s == src:
-                raise SystemExit(f"ablate_kernel.py: the '{name}' patch no longer matches probisim/kernels.py; "
+                raise SystemExit(f"ablate_kernel.py: the '{name}' patch no longer matches probisim/kernels/step.py; "
                                  "update PARTS in benchmarks/ablate_kernel.py")
-        (dirname / f"_ablate_{name}.py").write_text(s)
+        pkg = dirname / f"_ablate_{name}"
+        shutil.copytree(KERNELS, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        (pkg / "step.py").write_text(s)
     sys.path.insert(0, str(dirname))
     for name in ["base", *names]:
         print(f"  compiling {name} ...", file=sys.stderr, flush=True)
-        mods[name] = importlib.import_module(f"_ablate_{name}")
+        mods[name] = importlib.import_module(f"_ablate_{name}.step")
     return mods
 
 

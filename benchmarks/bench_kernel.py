@@ -53,13 +53,14 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 from _machine import cpu_name  # noqa: E402  (benchmarks/_machine.py)
-from probisim import kernels as K  # noqa: E402
-from probisim import reference as R  # noqa: E402
-from probisim import rng  # noqa: E402
-from probisim.model import ModelConfig, compile_model  # noqa: E402
-from probisim.population import PopulationConfig, generate  # noqa: E402
-from probisim.sim import DAY_OFFSET  # noqa: E402
-from probisim.taxa import Strain  # noqa: E402
+from probisim.kernels import layout as K  # noqa: E402
+from probisim.kernels import floor, simd, step  # noqa: E402
+from probisim.kernels import reference as R  # noqa: E402
+from probisim.kernels import rng  # noqa: E402
+from probisim.model.compile import ModelConfig, compile_model  # noqa: E402
+from probisim.model.population import PopulationConfig, generate  # noqa: E402
+from probisim.model.engine import DAY_OFFSET  # noqa: E402
+from probisim.model.taxa import Strain  # noqa: E402
 
 N_TAXA = 20
 SEED = 2024
@@ -127,7 +128,7 @@ class Work:
                 self.WORK)
 
     def kernel(self):
-        K.step_day(*self.args())
+        step.step_day(*self.args())
         self.day += 1
 
     def reference(self):
@@ -136,7 +137,7 @@ class Work:
 
     def floor(self):
         m, p = self.model, self.pop
-        K.floor_day(self.N, p.KAPPA, p.CSENS, p.CPRESS, m.TP, m.ALPHA, m.NORMS, int(m.PRM[K.P_NSUB]), self.WORK)
+        floor.floor_day(self.N, p.KAPPA, p.CSENS, p.CPRESS, m.TP, m.ALPHA, m.NORMS, int(m.PRM[K.P_NSUB]), self.WORK)
 
 
 def time_batch(fn, n: int, min_s: float) -> float:
@@ -154,17 +155,18 @@ def time_batch(fn, n: int, min_s: float) -> float:
 _COLD = """
 import time, numpy as np
 t0 = time.perf_counter()
-from probisim import kernels as K
+from probisim.kernels import layout as K
+from probisim.kernels import floor, simd, step
 t1 = time.perf_counter()
 n, S = 2, 20
 z = lambda *s: np.zeros(s)
 N = np.ones((n, S)); H = np.ones((n, K.N_HOST)); M = z(n, 3); T = np.ones((n, K.N_TRAITS))
 TP = np.ones((S, K.N_TAXON_PARAMS)); PRM = np.ones(len(K.PARAM_NAMES)); PRM[K.P_BAR_REF] = 0.5
-K.step_day(N, H, M, T, np.ones((n, S)), np.ones((n, S)), np.ones((n, S)), z(n, K.N_DRIVERS), z(n, S), z(n, S),
+step.step_day(N, H, M, T, np.ones((n, S)), np.ones((n, S)), np.ones((n, S)), z(n, K.N_DRIVERS), z(n, S), z(n, S),
            TP, z(S, S), np.ones(K.N_NORMS), PRM, np.zeros((n, 2), np.uint32), np.arange(n, dtype=np.uint32),
            np.int64(0), np.zeros(n, np.int64), np.zeros(n, np.int64), z(n, 2 * S))
 t2 = time.perf_counter()
-K.floor_day(N, np.ones((n, S)), np.ones((n, S)), np.ones((n, S)), TP, z(S, S), np.ones(K.N_NORMS), 4, z(n, 2 * S))
+floor.floor_day(N, np.ones((n, S)), np.ones((n, S)), np.ones((n, S)), TP, z(S, S), np.ones(K.N_NORMS), 4, z(n, 2 * S))
 t3 = time.perf_counter()
 print(t2 - t1, t3 - t2)
 """
@@ -183,7 +185,7 @@ def machine() -> dict:
     cpu = cpu_name()
     return {"cpu": cpu, "cores": os.cpu_count(), "numba_max_threads": numba.config.NUMBA_NUM_THREADS,
             "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
-            "llvm": ".".join(map(str, llvm.llvm_version_info)), "simd_lanes": K._VW,
+            "llvm": ".".join(map(str, llvm.llvm_version_info)), "simd_lanes": simd._VW,
             "platform": platform.platform(), "load_avg": os.getloadavg()}
 
 

@@ -32,7 +32,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from probisim import kernels as K
+from probisim.kernels import layout as K
+from probisim.kernels import blocks, simd, step
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from bench_kernel import Work, bench_model, machine  # noqa: E402
@@ -44,9 +45,9 @@ def _one_thread(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NOR
     """What one thread of _step_day does, for all of one population, with the given scratch."""
     n = N.shape[0]
     act = np.arange(n)
-    modidx, nmod = K._modulated_taxa(TP)
-    counters = K._block_ranges((n + K._VW - 1) // K._VW, 1)
-    K._step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
+    modidx, nmod = blocks._modulated_taxa(TP)
+    counters = blocks._block_ranges((n + simd._VW - 1) // simd._VW, 1)
+    step._step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
                    status, fail_day, WORK, act, np.int64(n), modidx, nmod, counters, np.int64(0), np.int64(1),
                    sc, isc)
 
@@ -103,15 +104,15 @@ def run(args) -> dict:
     numba.set_num_threads(2)
     model = bench_model()
     S = model.n_taxa
-    width = K._TB + S * K._TS
-    kernel_stride = K._thread_scratch(2, width).shape[1]  # float64 between the kernel's rows
+    width = step._TB + S * step._TS
+    kernel_stride = blocks._thread_scratch(2, width).shape[1]  # float64 between the kernel's rows
     gaps = [("kernel", kernel_stride)] + [(f"{k:g} KiB", int(round(k * 1024 / 8))) for k in args.kib]
     too_close = [name for name, d in gaps if d < width]
     if too_close:
         _usage_error(f"--kib: {', '.join(too_close)} is closer than one scratch row "
                      f"({width * 8 / 1024:.1f} KiB at {S} taxa); expected distances of at least that")
     wa, wb = Work(model, args.n), Work(model, args.n)
-    isc = np.empty((2, 3 * K._VW + 16), np.uint32)
+    isc = np.empty((2, 3 * simd._VW + 16), np.uint32)
     buf = np.empty(max(d for _, d in gaps) + width + 512)
     base = (-buf.ctypes.data // 8) % 512  # first element on a 4 KiB boundary
     out = {"machine": machine(), "n_per_thread": args.n, "taxa": S, "row_kib": width * 8 / 1024,

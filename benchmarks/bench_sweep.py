@@ -76,7 +76,7 @@ def build_config(args):
 
 
 def bench_one(cfg, kind: str, jobs: int, workdir: Path) -> dict:
-    from probisim.executors import get_executor
+    from probisim.sweep.executors import get_executor
     from probisim.sweep import run_sweep
 
     module = cfg.task.partition(":")[0]

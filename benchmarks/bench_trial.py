@@ -109,7 +109,7 @@ def raw_config(seed: int, criteria: list[str], no_16s: bool = False) -> dict:
 
 def build_config(seed: int, criteria: list[str], no_16s: bool = False):
     from probisim.config import from_dict
-    from probisim.sim import resolve_defaults
+    from probisim.model.engine import resolve_defaults
     from probisim.trial import TrialConfig
 
     return from_dict(TrialConfig, resolve_defaults(raw_config(seed, criteria, no_16s)))
@@ -172,7 +172,10 @@ class _Timers:
 #: (enrol_s, simulate_s, analysis_s); "<phase>.<part> :: <sub>" are nested inside
 #: "<phase>.<part>" and not added again.
 def _install_timers(cfg) -> _Timers:
-    from probisim import analysis, biomarkers, instruments, sim, trial
+    from probisim.measure import biomarkers, instruments
+    from probisim.model import engine as sim
+    from probisim.stats import analysis
+    from probisim.trial import run as trial
 
     T = _Timers()
     lead = cfg.screening.days_before_baseline
@@ -240,9 +243,9 @@ def child_main(args) -> int:
     import numba
     import numpy as np
 
-    from probisim import trial
-    from probisim.model import compile_model
-    from probisim.sim import strains_in
+    from probisim.trial import run as trial
+    from probisim.model.compile import compile_model
+    from probisim.model.engine import strains_in
 
     import_s = time.perf_counter() - t_imp
     cfg = build_config(args.seed, args.criterion, args.no_16s)

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from probisim.config import describe_fields
-from probisim.params import HostParams, MicrobiomeParams, MoodParams
-from probisim.population import PopulationConfig, Traits
-from probisim.taxa import DEFAULT_STRAINS, DEFAULT_TAXA, Strain, Taxon
+from probisim.model.params import HostParams, MicrobiomeParams, MoodParams
+from probisim.model.population import PopulationConfig, Traits
+from probisim.model.taxa import DEFAULT_STRAINS, DEFAULT_TAXA, Strain, Taxon
 
 DOC = Path(__file__).with_name("model.md")
 BEGIN, END = "<!-- BEGIN PARAMETER TABLES -->", "<!-- END PARAMETER TABLES -->"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize, stats
 
-from probisim import analysis as A
+from probisim.stats import analysis as A
 
 PROP = settings(deadline=None, max_examples=40)
 

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from probisim import biomarkers as B
-from probisim import rng
+from probisim.measure import biomarkers as B
+from probisim.kernels import rng
 
 
 def keys_for(n, seed=2):

@@ -3,7 +3,7 @@ the full >= 200-replicate version is marked slow."""
 
 import pytest
 
-from probisim.calibration import format_table, run_calibration
+from probisim.trial.calibration import format_table, run_calibration
 
 # targets the small version checks (trial targets with few replicates are too noisy for C1b)
 SMALL = {"C3", "C3b", "C5a", "C5b", "C6", "C7", "C8a"}
@@ -25,7 +25,7 @@ def test_calibration_full():
 
 
 def test_calibration_cli_refuses_bad_arguments_without_running(tmp_path, capsys):
-    from probisim.calibration import main
+    from probisim.trial.calibration import main
 
     existing = tmp_path / "c.csv"
     existing.write_text("keep me")

@@ -588,7 +588,7 @@ def test_property_writer_round_trip(d):
 
 def test_unknown_strain_or_taxon_in_an_intervention_is_caught_when_the_config_is_read():
     from probisim.config import ConfigError, from_dict
-    from probisim.sim import SimConfig, resolve_defaults
+    from probisim.model.engine import SimConfig, resolve_defaults
     from probisim.trial import TrialConfig
 
     raw = {"interventions": [{"kind": "antibiotic", "start_day": 300, "end_day": 305,

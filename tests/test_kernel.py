@@ -12,16 +12,17 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from probisim import kernels as K
-from probisim import reference as R
-from probisim import rng
+from probisim.kernels import layout as K
+from probisim.kernels import floor, simd, step, vecmath
+from probisim.kernels import reference as R
+from probisim.kernels import rng
 from probisim.config import ConfigError
-from probisim.interventions import Antibiotic, Prebiotic, Probiotic, Stressor
-from probisim.model import ModelConfig, compile_model
-from probisim.params import HostParams, MicrobiomeParams, MoodParams
-from probisim.population import PopulationConfig, generate
-from probisim.sim import DAY_OFFSET, Engine, SimulationError
-from probisim.taxa import DEFAULT_STRAINS, DEFAULT_TAXA
+from probisim.model.interventions import Antibiotic, Prebiotic, Probiotic, Stressor
+from probisim.model.compile import ModelConfig, compile_model
+from probisim.model.params import HostParams, MicrobiomeParams, MoodParams
+from probisim.model.population import PopulationConfig, generate
+from probisim.model.engine import DAY_OFFSET, Engine, SimulationError
+from probisim.model.taxa import DEFAULT_STRAINS, DEFAULT_TAXA
 
 from conftest import make_population, run_days
 
@@ -93,7 +94,7 @@ def test_floor_day_matches_reference():
     WORK = np.zeros((pop.n, 2 * m.n_taxa))
     a, b = pop.N.copy(), pop.N.copy()
     for _ in range(3):
-        K.floor_day(a, pop.KAPPA, pop.CSENS, pop.CPRESS, m.TP, m.ALPHA, m.NORMS, 4, WORK)
+        floor.floor_day(a, pop.KAPPA, pop.CSENS, pop.CPRESS, m.TP, m.ALPHA, m.NORMS, 4, WORK)
         R.floor_day(b, pop.KAPPA, pop.CSENS, pop.CPRESS, m.TP, m.ALPHA, m.NORMS, 4)
     np.testing.assert_allclose(a, b, rtol=1e-12)
     assert not np.array_equal(a, pop.N)
@@ -106,7 +107,7 @@ def _vector_math_evaluators(fn, two=False):
     """(scalar loop, lane-vector loop) evaluating a kernels elementary function over an array."""
     from numba import njit
 
-    vw = K._VW
+    vw = simd._VW
 
     @njit(error_model="numpy")
     def scalar(x, out, out2):
@@ -120,11 +121,11 @@ def _vector_math_evaluators(fn, two=False):
     def vector(x, out, out2):
         for i in range(0, x.size, vw):
             if two:
-                a, b = fn(K._vload(x, i))
-                K._vstore(out, i, a)
-                K._vstore(out2, i, b)
+                a, b = fn(simd._vload(x, i))
+                simd._vstore(out, i, a)
+                simd._vstore(out2, i, b)
             else:
-                K._vstore(out, i, fn(K._vload(x, i)))
+                simd._vstore(out, i, fn(simd._vload(x, i)))
 
     return scalar, vector
 
@@ -144,10 +145,10 @@ def test_vector_math_accuracy(name, ref, ulps, ranges):
     """Each function is within a few ulp of NumPy everywhere, handles 0, inf, NaN,
     subnormals and overflow like NumPy, and gives bit-identical results on scalars and
     on SIMD lanes (so any lane layout computes the same numbers)."""
-    scalar, vector = _vector_math_evaluators(getattr(K, name))
+    scalar, vector = _vector_math_evaluators(getattr(vecmath, name))
     g = np.random.default_rng(5)
     xs = [g.uniform(lo, hi, 1 << 16) for lo, hi in ranges]
-    xs.append(np.resize(_SPECIALS, (_SPECIALS.size // K._VW + 1) * K._VW))
+    xs.append(np.resize(_SPECIALS, (_SPECIALS.size // simd._VW + 1) * simd._VW))
     for x in xs:
         a, b, junk = np.empty_like(x), np.empty_like(x), np.empty_like(x)
         scalar(x, a, junk)
@@ -165,8 +166,8 @@ def test_vector_sincos_and_exp_tanh():
     # Box-Muller angles 2 pi (w + 0.5) 2**-32 over the whole 32-bit range
     w = np.arange(0, 2**32, 4099, dtype=np.uint64)
     t = 2 * np.pi * ((w.astype(np.float64) + 0.5) * 2.0**-32)
-    t = t[: t.size // K._VW * K._VW]
-    scalar, vector = _vector_math_evaluators(K._sincos, two=True)
+    t = t[: t.size // simd._VW * simd._VW]
+    scalar, vector = _vector_math_evaluators(vecmath._sincos, two=True)
     s1, c1, s2, c2 = (np.empty_like(t) for _ in range(4))
     scalar(t, s1, c1)
     vector(t, s2, c2)
@@ -176,9 +177,9 @@ def test_vector_sincos_and_exp_tanh():
         assert (np.abs(got - want) <= np.spacing(np.abs(want))).all()
     # the host-modulation shortcut is bit for bit exp(tanh(x))
     x = np.concatenate([np.random.default_rng(6).uniform(-30, 30, 4096), np.resize(_SPECIALS, 48)])
-    st, _ = _vector_math_evaluators(K._exp_tanh)
-    se, _ = _vector_math_evaluators(K._exp)
-    stanh, _ = _vector_math_evaluators(K._tanh)
+    st, _ = _vector_math_evaluators(vecmath._exp_tanh)
+    se, _ = _vector_math_evaluators(vecmath._exp)
+    stanh, _ = _vector_math_evaluators(vecmath._tanh)
     a, th, b, junk = (np.empty_like(x) for _ in range(4))
     st(x, a, junk)
     stanh(x, th, junk)
@@ -287,7 +288,7 @@ def _run(impl, model, case, day0, ndays, work_rows=None):
 def test_kernel_matches_reference(n, strains, nsub, seed, day0, ndays, special):
     model = _model(tuple(strains), nsub)
     case = _random_case(model, n, seed, special)
-    Nk, Hk, Mk, sk, fk, Wk = _run(K.step_day, model, case, day0, ndays)
+    Nk, Hk, Mk, sk, fk, Wk = _run(step.step_day, model, case, day0, ndays)
     Nr, Hr, Mr, sr, fr, Wr = _run(R.step_day, model, case, day0, ndays)
     np.testing.assert_array_equal(sk, sr)
     np.testing.assert_array_equal(fk, fr)
@@ -320,7 +321,7 @@ def test_kernel_matches_reference(n, strains, nsub, seed, day0, ndays, special):
         assert not np.array_equal(Mk[ok], case["M"][ok])
 
 
-@pytest.mark.parametrize("impl", [K.step_day, R.step_day], ids=["kernel", "reference"])
+@pytest.mark.parametrize("impl", [step.step_day, R.step_day], ids=["kernel", "reference"])
 def test_empty_kill_and_work_change_nothing_but_the_output(impl):
     """KILL (0, S) means "no kill today" and WORK (0, 2S) skips the diagnostics: the
     states are bit-identical to passing all-zero KILL and a full WORK."""
@@ -339,9 +340,9 @@ def test_floor_with_empty_work_gives_the_same_loads():
     model = _model((), 4)
     pop = make_population(model, 23, 3)
     a, b = pop.N.copy(), pop.N.copy()
-    K.floor_day(a, pop.KAPPA, pop.CSENS, pop.CPRESS, model.TP, model.ALPHA, model.NORMS, 4,
+    floor.floor_day(a, pop.KAPPA, pop.CSENS, pop.CPRESS, model.TP, model.ALPHA, model.NORMS, 4,
                 np.zeros((pop.n, 2 * model.n_taxa)))
-    K.floor_day(b, pop.KAPPA, pop.CSENS, pop.CPRESS, model.TP, model.ALPHA, model.NORMS, 4,
+    floor.floor_day(b, pop.KAPPA, pop.CSENS, pop.CPRESS, model.TP, model.ALPHA, model.NORMS, 4,
                 np.zeros((0, 2 * model.n_taxa)))
     np.testing.assert_array_equal(a, b)
 
@@ -356,7 +357,7 @@ def test_kernel_rejects_misshapen_optional_arrays(what, shape):
     args = dict(KILL=case["KILL"], WORK=np.zeros((7, 2 * S)))
     args[what] = np.zeros(shape)
     with pytest.raises(ValueError, match=rf"{what} has shape \({shape[0]}, {shape[1]}\); expected \(7, "):
-        K.step_day(case["N"], case["H"], case["M"], case["T"], case["KAPPA"], case["CSENS"], case["CPRESS"],
+        step.step_day(case["N"], case["H"], case["M"], case["T"], case["KAPPA"], case["CSENS"], case["CPRESS"],
                    case["DRV"], case["IMM"], args["KILL"], model.TP, model.ALPHA, model.NORMS, model.PRM,
                    case["KEYS"], case["PIDS"], np.int64(DAY_OFFSET), case["status"], case["fail_day"],
                    args["WORK"])

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from probisim import kernels as K
-from probisim.interventions import Placebo, Prebiotic, Probiotic, Stressor
-from probisim.model import ModelConfig, compile_model
-from probisim.taxa import DEFAULT_TAXA, Strain
+from probisim.kernels import layout as K
+from probisim.model.interventions import Placebo, Prebiotic, Probiotic, Stressor
+from probisim.model.compile import ModelConfig, compile_model
+from probisim.model.taxa import DEFAULT_TAXA, Strain
 
 from conftest import SHARED_SEED, make_population, run_days
 

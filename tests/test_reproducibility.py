@@ -12,12 +12,12 @@ import numba
 import numpy as np
 import pytest
 
-from probisim import kernels as K
-from probisim import rng
-from probisim.interventions import Placebo, Prebiotic, Probiotic, Stressor
-from probisim.model import ModelConfig, compile_model
-from probisim.sim import DAY_OFFSET, Engine
-from probisim.taxa import Strain
+from probisim.kernels import layout as K
+from probisim.kernels import rng
+from probisim.model.interventions import Placebo, Prebiotic, Probiotic, Stressor
+from probisim.model.compile import ModelConfig, compile_model
+from probisim.model.engine import DAY_OFFSET, Engine
+from probisim.model.taxa import Strain
 
 from conftest import make_population, run_days
 
@@ -27,10 +27,10 @@ _SCRIPT = textwrap.dedent("""
     import sys
     import numba
     import numpy as np
-    from probisim.interventions import Probiotic, Stressor
-    from probisim.model import ModelConfig, compile_model
-    from probisim.population import PopulationConfig, generate
-    from probisim.sim import Engine
+    from probisim.model.interventions import Probiotic, Stressor
+    from probisim.model.compile import ModelConfig, compile_model
+    from probisim.model.population import PopulationConfig, generate
+    from probisim.model.engine import Engine
 
     out = sys.argv[1]
     model = compile_model(ModelConfig(), ("L_helveticus_R0052", "B_longum_R0175"))
@@ -212,7 +212,7 @@ def test_draws_depend_only_on_key_pid_step_site():
 def test_product_adherence_is_shared_whatever_the_arm_lists(small):
     """The daily capsule draw belongs to the product, not to its list position:
     an arm listing other interventions first takes its capsule on the same days."""
-    from probisim.interventions import StressManagement
+    from probisim.model.interventions import StressManagement
 
     model, pop, seed = small
     rows = np.arange(pop.n)

@@ -21,9 +21,9 @@ import pytest
 
 from probisim import cli
 from probisim.config import apply_overrides, dumps_toml, from_dict, load_raw, lookup_field, to_dict
-from probisim.sim import resolve_defaults
+from probisim.model.engine import resolve_defaults
 from probisim.sweep import load_sweep_config, run_sensitivity
-from probisim.taxa import DEFAULT_STRAINS
+from probisim.model.taxa import DEFAULT_STRAINS
 from probisim.trial import TrialConfig
 
 ROOT = Path(__file__).resolve().parents[1]

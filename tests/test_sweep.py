@@ -16,9 +16,9 @@ import sys
 import numpy as np
 import pytest
 
-from probisim import executors
+from probisim.sweep import executors
 from probisim.config import ConfigError
-from probisim.sweep import (
+from probisim.sweep.runner import (
     ISHIGAMI_S1,
     ISHIGAMI_ST,
     REP_VAR_SUFFIX,
@@ -41,7 +41,7 @@ PI = math.pi
 
 def ishigami_cfg(**kw) -> SweepConfig:
     base = dict(
-        task="probisim.sweep:ishigami",
+        task="probisim.sweep.runner:ishigami",
         seed=11,
         outputs=("y",),
         parameters=tuple(Parameter(path=f"model.x{i}", low=-PI, high=PI) for i in (1, 2, 3)),
@@ -55,7 +55,7 @@ def flaky_cfg(marker_dir, fail_ids, mode="raise", **kw) -> SweepConfig:
     marker_dir.mkdir(exist_ok=True)
     ctx = {"marker_dir": str(marker_dir), "fail_ids": ",".join(str(i) for i in fail_ids), "fail_mode": mode}
     ctx.update(kw.pop("context", {}))
-    return ishigami_cfg(task="probisim.sweep:flaky", context=ctx, **kw)
+    return ishigami_cfg(task="probisim.sweep.runner:flaky", context=ctx, **kw)
 
 
 def read(path) -> bytes:
@@ -285,7 +285,7 @@ def test_sensitivity_refuses_incomplete_results(tmp_path):
 
 def test_grid_design_values_and_log_spacing():
     cfg = SweepConfig(
-        task="probisim.sweep:ishigami",
+        task="probisim.sweep.runner:ishigami",
         seed=0,
         design=Design(kind="grid", n=3),
         parameters=(
@@ -305,7 +305,7 @@ def test_grid_design_values_and_log_spacing():
 def test_qmc_designs_respect_bounds_and_log_scaling(kind):
     n = 64
     cfg = SweepConfig(
-        task="probisim.sweep:ishigami",
+        task="probisim.sweep.runner:ishigami",
         seed=0,
         design=Design(kind=kind, n=n, seed=7),
         parameters=(
@@ -333,7 +333,7 @@ def test_qmc_designs_respect_bounds_and_log_scaling(kind):
 
 def test_integer_parameters_are_whole_numbers(tmp_path):
     cfg = ishigami_cfg(
-        task="probisim.sweep:ishigami",
+        task="probisim.sweep.runner:ishigami",
         parameters=(
             Parameter(path="trial.n_randomized", low=20.0, high=200.0, integer=True, log=True),
             Parameter(path="model.x2", low=-PI, high=PI),
@@ -373,7 +373,7 @@ def test_task_ids_and_seeds():
 def test_sweep_file_with_relative_base_and_overrides(tmp_path):
     (tmp_path / "exp").mkdir()
     (tmp_path / "exp" / "base.toml").write_text("# base experiment\n")
-    (tmp_path / "common.toml").write_text('task = "probisim.sweep:ishigami"\nseed = 3\n')
+    (tmp_path / "common.toml").write_text('task = "probisim.sweep.runner:ishigami"\nseed = 3\n')
     (tmp_path / "sweep.toml").write_text(
         'extends = "common.toml"\n'
         'base = "exp/base.toml"\n'
@@ -405,7 +405,7 @@ def test_sweep_plots_render_to_png(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from probisim.sweep_plots import plot_response_1d, plot_response_2d, plot_sobol_indices
+    from probisim.viz.sweep_plots import plot_response_1d, plot_response_2d, plot_sobol_indices
 
     sens = run_sensitivity(
         ishigami_cfg(design=Design(kind="sobol", n=32, seed=1)), tmp_path / "s", progress=False, n_resamples=50

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from probisim.config import from_dict
-from probisim.sim import resolve_defaults
+from probisim.model.engine import resolve_defaults
 from probisim.trial import TrialConfig, run_trial
 
 
@@ -137,9 +137,9 @@ def test_pss_six_week_test_retest_is_moderate():
 def test_preset_applies_to_config_objects_as_to_dicts():
     """PopulationConfig(preset=...) built in Python gets the same traits as the
     same preset from a dict/TOML, and generate() draws from them."""
-    from probisim.model import ModelConfig, compile_model
-    from probisim.population import PRESETS, PopulationConfig, Traits, generate
-    from probisim.sim import SimConfig
+    from probisim.model.compile import ModelConfig, compile_model
+    from probisim.model.population import PRESETS, PopulationConfig, Traits, generate
+    from probisim.model.engine import SimConfig
 
     for preset in PRESETS:
         obj = PopulationConfig(preset=preset)
@@ -159,8 +159,8 @@ def test_preset_applies_to_config_objects_as_to_dicts():
 
 def test_partial_overrides_keep_the_built_in_defaults():
     """Changing one field of a built-in taxon, strain or trait keeps the rest."""
-    from probisim.sim import SimConfig
-    from probisim.taxa import DEFAULT_STRAINS, DEFAULT_TAXA
+    from probisim.model.engine import SimConfig
+    from probisim.model.taxa import DEFAULT_STRAINS, DEFAULT_TAXA
 
     raw = {"population": {"preset": "depressed_outpatients", "traits": {"expectancy": {"mean": 0.4}}},
            "model": {"taxa": {"Lactobacillus": {"cortisol_response": -1.0}},

@@ -14,11 +14,11 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _API = {
-    "simulate": "sim", "SimConfig": "sim", "SimResult": "sim", "load_sim_config": "sim", "Engine": "sim",
-    "SimulationError": "sim",
+    "simulate": "model", "SimConfig": "model", "SimResult": "model", "load_sim_config": "model", "Engine": "model",
+    "SimulationError": "model",
     "run_trial": "trial", "TrialConfig": "trial", "TrialResult": "trial", "load_trial_config": "trial",
     "ModelConfig": "model", "compile_model": "model",
-    "PopulationConfig": "population", "generate": "population",
+    "PopulationConfig": "model", "generate": "model",
     "ConfigError": "config",
 }
 __all__ = sorted(_API)

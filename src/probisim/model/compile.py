@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kernels as K
-from .config import ConfigError, param
+from ..config import ConfigError, param
+from ..kernels import layout as K
 from .params import HostParams, MicrobiomeParams, MoodParams, pack_params
 from .taxa import DEFAULT_STRAINS, DEFAULT_TAXA, Strain, Taxon
 

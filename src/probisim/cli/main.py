@@ -31,8 +31,8 @@ def _log(args, msg: str) -> None:
 
 
 def _load(path: str, overrides) -> "object":
-    from .config import ConfigError
-    from .trial import load_trial_config
+    from ..config import ConfigError
+    from ..trial import load_trial_config
 
     try:
         return load_trial_config(path, list(overrides or ()))
@@ -51,8 +51,8 @@ def cmd_run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .store import write_results
-    from .trial import run_trial
+    from ..store import write_results
+    from ..trial import run_trial
 
     overrides = list(args.set or ())
     if args.seed is not None:
@@ -81,7 +81,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .config import dumps_toml, to_dict
+    from ..config import dumps_toml, to_dict
 
     cfg = _load(args.config, args.set)
     _compile_check(cfg)
@@ -92,8 +92,8 @@ def cmd_validate(args) -> int:
 def _compile_check(cfg) -> None:
     """The checks the run does when it builds the model (e.g. growth rates that cannot
     sustain a taxon), so validate rejects what run would."""
-    from .model import compile_model
-    from .sim import strains_in
+    from ..model import compile_model
+    from ..model import strains_in
 
     ivs = [iv for a in getattr(cfg, "arms", ()) for iv in a.interventions] or list(getattr(cfg, "interventions", ()))
     compile_model(cfg.model, strains_in(ivs))
@@ -103,8 +103,8 @@ def cmd_plot(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .plotting import plot_all
-    from .store import read_results
+    from ..viz.trial_plots import plot_all
+    from ..store import read_results
 
     d = Path(args.results_dir)
     if not (d / "manifest.json").is_file():
@@ -143,15 +143,15 @@ def _param_rows(objs: dict, cls) -> list[list[str]]:
 def cmd_list(args) -> int:
     what = args.what
     if what == "taxa":
-        from .taxa import DEFAULT_TAXA, Taxon
+        from ..model import DEFAULT_TAXA, Taxon
 
         print(_table(_param_rows(DEFAULT_TAXA, Taxon), ["taxon", "parameter", "value", "unit", "source"]))
     elif what == "strains":
-        from .taxa import DEFAULT_STRAINS, Strain
+        from ..model import DEFAULT_STRAINS, Strain
 
         print(_table(_param_rows(DEFAULT_STRAINS, Strain), ["strain", "parameter", "value", "unit", "source"]))
     elif what == "instruments":
-        from . import instruments
+        from ..measure import instruments
 
         rows = []
         for name, inst in instruments.INSTRUMENTS.items():
@@ -163,7 +163,7 @@ def cmd_list(args) -> int:
     elif what == "interventions":
         import dataclasses
 
-        from .interventions import INTERVENTION_KINDS
+        from ..model import INTERVENTION_KINDS
 
         rows = []
         for kind, cls in INTERVENTION_KINDS.items():
@@ -207,8 +207,8 @@ def find_experiments_dir(marker: str | None = None) -> Path | None:
 def _builtin_entry_value(path: str):
     """(entry, value) when path names a field of a built-in taxon, strain or trait, whose
     value is not the field's class default; else None."""
-    from .population import Traits
-    from .taxa import DEFAULT_STRAINS, DEFAULT_TAXA
+    from ..model import Traits
+    from ..model import DEFAULT_STRAINS, DEFAULT_TAXA
 
     parts = path.split(".")
     tables = {("model", "taxa"): DEFAULT_TAXA, ("model", "strains"): DEFAULT_STRAINS}
@@ -224,8 +224,8 @@ def _builtin_entry_value(path: str):
 
 
 def cmd_explain(args) -> int:
-    from .config import lookup_field
-    from .trial import TrialConfig
+    from ..config import lookup_field
+    from ..trial import TrialConfig
 
     row = lookup_field(TrialConfig, args.param)
     b = row.get("bounds")
@@ -250,7 +250,7 @@ def cmd_explain(args) -> int:
 
 
 def _sweep_common(args, fn_name: str) -> int:
-    from . import sweep
+    from .. import sweep
 
     fn = getattr(sweep, fn_name)
     # "local" (a LocalCluster on this machine) and "tcp://..." both go to Dask
@@ -374,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from .config import ConfigError
+    from ..config import ConfigError
 
     parser = build_parser()
     try:
@@ -385,7 +385,7 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
     try:
-        from .sim import SimulationError
+        from ..model import SimulationError
     except ImportError:  # pragma: no cover
         SimulationError = RuntimeError  # noqa: N806
     try:
@@ -412,7 +412,7 @@ def main(argv=None) -> int:
             pass
         return 0
     except Exception as exc:
-        from .store import StoreError
+        from ..store import StoreError
 
         if isinstance(exc, StoreError):
             _err(exc)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import stats
 
-from . import kernels as K
-from . import rng
-from .config import ConfigError, param
-from .model import CompiledModel
+from ..config import ConfigError, param
+from ..kernels import layout as K
+from ..kernels import rng
+from .compile import CompiledModel
 
 __all__ = ["TraitDist", "PopulationConfig", "Population", "generate", "PRESETS", "TRAITS"]
 
@@ -200,7 +200,7 @@ class PopulationConfig:
         # the user's trait fields over the preset). A traits table that differs from the
         # built-in one is taken as given.
         if self.preset in PRESETS and PRESETS[self.preset] and self.traits == Traits():
-            from .config import from_dict
+            from ..config import from_dict
             object.__setattr__(self, "traits", from_dict(Traits, preset_traits(self.preset)))
 
 
@@ -235,7 +235,7 @@ PRESETS: dict[str, dict] = {
 def preset_traits(preset: str) -> dict:
     """The full trait table of a preset, as a dict: the built-in marginals with the
     preset's fields merged over them (an unknown preset adds nothing)."""
-    from .config import deep_merge, to_dict
+    from ..config import deep_merge, to_dict
 
     return deep_merge(to_dict(Traits()), PRESETS.get(preset, {}))
 

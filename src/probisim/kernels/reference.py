@@ -1,4 +1,4 @@
-"""Plain-NumPy oracle of the Numba day step (:func:`probisim.kernels.step_day`).
+"""Plain-NumPy oracle of the Numba day step (:func:`probisim.kernels.step.step_day`).
 
 This module is an *independent* second implementation of the per-day
 population update, written for clarity rather than speed: it is vectorised
@@ -12,7 +12,7 @@ and the same Box–Muller mapping ``u = (w + 0.5) * 2**-32``.  The tests run the
 kernel and this oracle on random populations and require agreement to ~1e-12
 relative; the benchmark uses it as the "obvious NumPy" baseline.
 
-Only index constants and names are taken from :mod:`probisim.kernels`; no
+Only index constants and names are taken from :mod:`probisim.kernels.layout`; no
 jitted code is imported, so a bug in the kernel cannot hide in the oracle.
 Transcendentals come from NumPy rather than libm, so results agree to a few
 ulps per operation, not bit for bit.
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import (
+from .layout import (
     D_FERM, D_FIBRE, D_FOS, D_GOS, D_INULIN, D_LOAD, D_MANAGE, D_PRODUCT, D_SUGAR, D_VISIT,
     H_BAR, H_BUT, H_CON, H_CORT, H_CRP, H_EXP, H_GABA, H_IL6, H_KT, H_LPS, H_SERO, H_VAG,
     P_A_CORT, P_A_INFL, P_A_P, P_A_VAG, P_BAR_BUT, P_BAR_CORT, P_BAR_INFL, P_BAR_REF, P_CONTACT,
@@ -135,7 +135,7 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
              KEYS, PIDS, day, status, fail_day, WORK=None) -> None:
     """Advance every participant with ``status == STATUS_OK`` by one day, in place.
 
-    Same arguments and semantics as :func:`probisim.kernels.step_day`:
+    Same arguments and semantics as :func:`probisim.kernels.step.step_day`:
     ``KILL`` may be (0, S) for "no antibiotic kill today"; ``WORK``, if given
     with n rows, receives the day's noise and the last substep's weighted
     loads, as in the kernel.
@@ -326,7 +326,7 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
 
 
 def floor_day(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK=None) -> None:
-    """NumPy version of :func:`probisim.kernels.floor_day` (noise-free gLV arithmetic), in place."""
+    """NumPy version of :func:`probisim.kernels.floor.floor_day` (noise-free gLV arithmetic), in place."""
     if WORK is not None and WORK.shape[0] == 0:
         WORK = None
     nsub = int(nsub)

@@ -40,7 +40,7 @@ def _axes(ax):
 
 def _sobol_data(result: Any, output: str | None) -> tuple[str, list[str], dict[str, np.ndarray], dict]:
     """(output, parameters, {S1, S1_low, ...}, meta) from any accepted input."""
-    from .sweep import SensitivityResult
+    from ..sweep import SensitivityResult
 
     if isinstance(result, SensitivityResult):
         outs = list(result.outputs)
@@ -85,7 +85,7 @@ def _sobol_data(result: Any, output: str | None) -> tuple[str, list[str], dict[s
 
 def _table(result: Any) -> tuple[dict[str, np.ndarray], dict[str, bool]]:
     """({column: array}, {parameter: is_log}) from any accepted input."""
-    from .sweep import SensitivityResult, SweepResult, load_results, read_results_csv
+    from ..sweep import SensitivityResult, SweepResult, load_results, read_results_csv
 
     if isinstance(result, SensitivityResult):
         result = result.sweep

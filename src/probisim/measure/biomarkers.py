@@ -44,7 +44,8 @@ import numpy as np
 from numba import njit, prange
 from scipy.special import gammaincinv
 
-from .instruments import _visit_draws
+from ..kernels import rng
+
 
 __all__ = [
     "SITES",
@@ -152,7 +153,7 @@ def _limits(limit, S: int, taxa: Sequence[str] | None, default: float) -> np.nda
 
 def _measure_log10(N, lod, sd, keys, pids, day, site):
     """Measured log10 abundance (censored at ``lod``) and detection mask."""
-    z = _visit_draws("normal", keys, pids, day, site, N.shape[1])
+    z = rng.visit_draws("normal", keys, pids, day, site, N.shape[1])
     with np.errstate(divide="ignore"):
         measured = np.log10(N) + sd * z  # N = 0 gives -inf: never detected
     detected = measured >= lod
@@ -218,8 +219,8 @@ def _dirichlet(p, phi, keys, pids, day) -> np.ndarray:
     alpha = p * phi
     present = alpha > 0
     safe = np.where(present, alpha, 1.0)
-    u_gamma = _visit_draws("uniform", keys, pids, day, SITES["dm_gamma"], S)
-    u_power = _visit_draws("uniform", keys, pids, day, SITES["dm_power"], S)
+    u_gamma = rng.visit_draws("uniform", keys, pids, day, SITES["dm_gamma"], S)
+    u_power = rng.visit_draws("uniform", keys, pids, day, SITES["dm_power"], S)
     log_g = np.log(gammaincinv(safe + 1.0, u_gamma)) + np.log(u_power) / safe
     log_g = np.where(present, log_g, -np.inf)
     q = np.exp(log_g - log_g.max(axis=1, keepdims=True))
@@ -257,7 +258,7 @@ def sequence_16s(
     q = p if np.isinf(dm_precision) else _dirichlet(p, float(dm_precision), keys, pids, day)
     # conditional binomials: X_i | earlier ~ Bin(remaining, q_i / Σ_{j≥i} q_j)
     tail = np.cumsum(q[:, ::-1], axis=1)[:, ::-1]
-    u = _visit_draws("uniform", keys, pids, day, SITES["reads"], S)
+    u = rng.visit_draws("uniform", keys, pids, day, SITES["reads"], S)
     return _read_chain(np.ascontiguousarray(q), np.ascontiguousarray(tail), u, depth.astype(np.int64))
 
 
@@ -426,7 +427,7 @@ def blood_panel(
     """
     truth = {"il6": il6, "crp": crp, "cortisol": cortisol, "kyn_trp": kyn_trp}
     n = np.asarray(pids).size
-    z = _visit_draws("normal", keys, pids, day, SITES["blood"], len(BLOOD_ASSAYS))
+    z = rng.visit_draws("normal", keys, pids, day, SITES["blood"], len(BLOOD_ASSAYS))
     out: dict[str, np.ndarray] = {}
     for j, (name, assay) in enumerate(BLOOD_ASSAYS.items()):
         x = np.broadcast_to(np.asarray(truth[name], dtype=np.float64), (n,))

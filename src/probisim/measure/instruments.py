@@ -90,7 +90,7 @@ from typing import Mapping, NamedTuple
 import numpy as np
 from scipy.special import expit
 
-from . import rng
+from ..kernels import rng
 
 __all__ = [
     "LATENTS",
@@ -641,38 +641,6 @@ _SCALE_INDEX: Mapping[str, str] = MappingProxyType(
 # --------------------------------------------------------------------------
 # Draws
 # --------------------------------------------------------------------------
-def _step(day) -> int:
-    d = int(day)
-    if d != day:
-        raise ValueError(f"visit day must be an integer, got {day!r}")
-    return d & 0xFFFFFFFF  # negative days (run-in) wrap to distinct uint32 steps
-
-
-def _visit_draws(kind: str, keys, pids, day, site: int, count: int) -> np.ndarray:
-    """(n, count) uniforms or normals at ``site`` for each participant's day.
-
-    ``day`` is a scalar or one day per participant; participants are grouped
-    by day (a loop over distinct days, not over people) so each draw still
-    depends only on (key, pid, day, site, column).
-    """
-    draw = rng.uniforms if kind == "uniform" else rng.normals
-    pids = np.ascontiguousarray(pids, dtype=np.uint32).reshape(-1)
-    n = pids.size
-    day = np.asarray(day)
-    if day.ndim == 0:
-        return draw(keys, pids, _step(day), site, count)
-    if day.shape != (n,):
-        raise ValueError(f"day must be a scalar or shape ({n},), got {day.shape}")
-    keys = np.asarray(keys, dtype=np.uint32)
-    if keys.shape == (2,):
-        keys = np.broadcast_to(keys, (n, 2))
-    out = np.empty((n, count), dtype=np.float64)
-    for d in np.unique(day):
-        sel = day == d
-        out[sel] = draw(keys[sel], pids[sel], _step(d), site, count)
-    return out
-
-
 def _get(name: str) -> Instrument:
     try:
         return INSTRUMENTS[name]
@@ -730,10 +698,10 @@ def simulate_items(
     site = SITES[name]
     tau = np.asarray(inst.specific_sd)
     if tau.any():
-        theta += tau * _visit_draws("normal", keys, pids, _STABLE_STEP, site["specific"], inst.n_items)
+        theta += tau * rng.visit_draws("normal", keys, pids, _STABLE_STEP, site["specific"], inst.n_items)
     if inst.rater and rater_error:
-        theta += inst.rater_sd * _visit_draws("normal", keys, pids, day, site["rater"], 1)
-    u = _visit_draws("uniform", keys, pids, day, site["items"], inst.n_items)
+        theta += inst.rater_sd * rng.visit_draws("normal", keys, pids, day, site["rater"], 1)
+    u = rng.visit_draws("uniform", keys, pids, day, site["items"], inst.n_items)
     items = np.empty((n, inst.n_items), dtype=np.int8)
     for k in range(inst.n_items):
         items[:, k] = _category(theta[:, k], inst.discrimination[k], inst.thresholds[k], u[:, k])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import ConfigError, param
+from ..config import ConfigError, param
 
 __all__ = ["Taxon", "Strain", "DEFAULT_TAXA", "DEFAULT_STRAINS", "RESOURCES"]
 

@@ -28,14 +28,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import analysis, biomarkers, instruments
-from . import kernels as K
-from . import rng
-from .config import ConfigError, from_dict, load_raw, param
-from .interventions import Intervention
-from .model import ModelConfig, check_intervention_names, compile_model
-from .population import Population, PopulationConfig, generate
-from .sim import DAY_OFFSET, Engine, _progress, numba_threads, resolve_defaults, strains_in
+from ..config import ConfigError, from_dict, load_raw, param
+from ..kernels import layout as K
+from ..kernels import rng
+from ..measure import biomarkers, instruments
+from ..model import (
+    DAY_OFFSET, Engine, Intervention, ModelConfig, Population, PopulationConfig, check_intervention_names,
+    compile_model, generate, resolve_defaults, strains_in,
+)
+from ..model.engine import _progress, numba_threads
+from ..stats import analysis
 
 __all__ = ["TrialConfig", "TrialResult", "run_trial", "load_trial_config", "evaluate_point", "Arm",
            "Criterion", "Screening", "Randomization", "Schedule", "Dropout", "Endpoint", "AnalysisConfig"]
@@ -221,7 +223,7 @@ BIOMARKER_ENDPOINTS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp", "s
 
 def load_trial_config(path, overrides=()) -> TrialConfig:
     """Read a TrialConfig from TOML (``extends`` and ``--set`` overrides applied)."""
-    from .config import apply_overrides
+    from ..config import apply_overrides
 
     raw = apply_overrides(load_raw(path), list(overrides), TrialConfig)
     return from_dict(TrialConfig, resolve_defaults(raw))
@@ -638,7 +640,7 @@ def evaluate_point(point: dict, *, seed: int, context: dict) -> dict[str, float]
     ``power`` (ANCOVA-ITT power), ``estimate_mean`` (mean ANCOVA-ITT estimate),
     ``p_median``, ``dropout``; the first comparison of that score is used.
     """
-    from .config import apply_overrides
+    from ..config import apply_overrides
 
     base = context["base"]
     raw = load_raw(base) if isinstance(base, str) else dict(base)

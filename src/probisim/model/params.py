@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from . import kernels
-from .config import param
+from ..config import param
+from ..kernels import layout as kernels
 
 __all__ = ["MicrobiomeParams", "HostParams", "MoodParams", "pack_params", "PARAM_INDEX"]
 

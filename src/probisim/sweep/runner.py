@@ -112,8 +112,8 @@ import numpy as np
 
 from .executors import Executor, WorkerLostError, get_executor
 
-from . import config as _config
-from .config import ConfigError, param
+from .. import config as _config
+from ..config import ConfigError, param
 
 log = logging.getLogger(__name__)
 

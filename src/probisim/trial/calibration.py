@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .sim import SimConfig, simulate
-from .trial import load_trial_config, run_trial
+from ..model import SimConfig, simulate
+from .run import load_trial_config, run_trial
 
 __all__ = ["Target", "run_calibration", "format_table", "EXPERIMENTS_DIR"]
 
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[3] / "experiments"
 
 
 @dataclass
@@ -162,7 +162,7 @@ def format_table(targets: list[Target], fmt: str = "md") -> str:
 def _default_experiments_dir() -> Path | None:
     """The checkout's experiments/ (editable install), else the nearest one above the
     working directory."""
-    from .cli import find_experiments_dir
+    from ..cli.main import find_experiments_dir
 
     if (EXPERIMENTS_DIR / "community_depression.toml").is_file():
         return EXPERIMENTS_DIR

@@ -19,9 +19,9 @@ from typing import ClassVar, Union
 
 import numpy as np
 
-from . import kernels as K
-from .config import ConfigError, param
-from .model import CompiledModel
+from ..config import ConfigError, param
+from ..kernels import layout as K
+from .compile import CompiledModel
 
 __all__ = ["Probiotic", "Placebo", "Prebiotic", "Diet", "Stressor", "StressManagement", "Antibiotic",
            "Intervention", "INTERVENTION_KINDS", "DayContext"]

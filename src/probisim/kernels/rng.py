@@ -12,10 +12,9 @@ so a participant's draws depend only on who they are and where the draw is made,
 never on thread count, chunking, the order of participants, how many other
 participants exist, or which arm they are in (common random numbers).
 
-The Philox rounds themselves live in :mod:`probisim.kernels` (Numba caches a
-kernel by its own module only, so every jitted helper a kernel calls must sit in
-that module); this module offers the key derivation and array-level draws used
-by the Python layers (population, trial, instruments).
+The Philox rounds themselves are jitted in :mod:`.philox`; this module offers
+the key derivation and array-level draws used by the Python layers (population,
+trial, instruments, biomarkers).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import hashlib
 
 import numpy as np
 
-from . import kernels
+from . import philox
 
 __all__ = [
     "stream_key",
@@ -32,6 +31,7 @@ __all__ = [
     "uniforms",
     "normals",
     "philox4x32",
+    "visit_draws",
     "STREAMS",
 ]
 
@@ -90,7 +90,7 @@ def uniforms(keys: np.ndarray, pids: np.ndarray, step: int, site: int, count: in
     """
     pids = np.ascontiguousarray(pids, dtype=np.uint32)
     out = np.empty((pids.size, count), dtype=np.float64)
-    kernels.fill_uniforms(_as_keys(keys, pids.size), pids, np.uint32(step), np.uint32(site), out)
+    philox.fill_uniforms(_as_keys(keys, pids.size), pids, np.uint32(step), np.uint32(site), out)
     return out
 
 
@@ -98,7 +98,7 @@ def normals(keys: np.ndarray, pids: np.ndarray, step: int, site: int, count: int
     """Standard normal draws, shape (n, count), by Box–Muller on Philox output."""
     pids = np.ascontiguousarray(pids, dtype=np.uint32)
     out = np.empty((pids.size, count), dtype=np.float64)
-    kernels.fill_normals(_as_keys(keys, pids.size), pids, np.uint32(step), np.uint32(site), out)
+    philox.fill_normals(_as_keys(keys, pids.size), pids, np.uint32(step), np.uint32(site), out)
     return out
 
 
@@ -106,5 +106,37 @@ def philox4x32(counter, key) -> tuple[int, int, int, int]:
     """One Philox4x32-10 block (for known-answer tests and inspection)."""
     c = [np.uint32(v) for v in counter]
     k = [np.uint32(v) for v in key]
-    r = kernels.philox4x32_10(c[0], c[1], c[2], c[3], k[0], k[1])
+    r = philox.philox4x32_10(c[0], c[1], c[2], c[3], k[0], k[1])
     return tuple(int(v) for v in r)
+
+
+def _step(day) -> int:
+    d = int(day)
+    if d != day:
+        raise ValueError(f"visit day must be an integer, got {day!r}")
+    return d & 0xFFFFFFFF  # negative days (run-in) wrap to distinct uint32 steps
+
+
+def visit_draws(kind: str, keys, pids, day, site: int, count: int) -> np.ndarray:
+    """(n, count) uniforms or normals at ``site`` for each participant's day.
+
+    ``day`` is a scalar or one day per participant; participants are grouped
+    by day (a loop over distinct days, not over people) so each draw still
+    depends only on (key, pid, day, site, column).
+    """
+    draw = uniforms if kind == "uniform" else normals
+    pids = np.ascontiguousarray(pids, dtype=np.uint32).reshape(-1)
+    n = pids.size
+    day = np.asarray(day)
+    if day.ndim == 0:
+        return draw(keys, pids, _step(day), site, count)
+    if day.shape != (n,):
+        raise ValueError(f"day must be a scalar or shape ({n},), got {day.shape}")
+    keys = np.asarray(keys, dtype=np.uint32)
+    if keys.shape == (2,):
+        keys = np.broadcast_to(keys, (n, 2))
+    out = np.empty((n, count), dtype=np.float64)
+    for d in np.unique(day):
+        sel = day == d
+        out[sel] = draw(keys[sel], pids[sel], _step(d), site, count)
+    return out

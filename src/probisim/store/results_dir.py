@@ -345,7 +345,7 @@ def write_results(result, out_dir, *, force: bool = False, fmt: str = "png", fig
     """Write ``result`` (a TrialResult) to ``out_dir``; return the directory."""
     import numba
 
-    from .config import config_hash, dumps_toml, to_dict
+    from ..config import config_hash, dumps_toml, to_dict
 
     out = Path(out_dir)
     if out.exists():
@@ -402,7 +402,7 @@ def write_results(result, out_dir, *, force: bool = False, fmt: str = "png", fig
         fig_files: list[str] = []
         if figures:
             current = "figures/"
-            from .plotting import plot_all
+            from ..viz.trial_plots import plot_all
             fig_files = [str(p.relative_to(partial)) for p in plot_all(result, partial / "figures", fmt=fmt)]
             done(current)
             manifest["figures"] = fig_files
@@ -455,8 +455,8 @@ class LoadedResults:
 
 def read_results(path) -> LoadedResults:
     """Read a directory written by :func:`write_results`."""
-    from .config import from_dict
-    from .trial import TrialConfig
+    from ..config import from_dict
+    from ..trial import TrialConfig
 
     p = Path(path)
     if not (p / "manifest.json").is_file():

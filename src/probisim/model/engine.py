@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kernels as K
-from . import rng
-from .config import ConfigError, deep_merge, from_dict, load_raw, param, to_dict
+from ..config import ConfigError, deep_merge, from_dict, load_raw, param, to_dict
+from ..core.named_array import NamedArray
+from ..kernels import layout as K
+from ..kernels import rng
+from ..kernels.step import step_day
+from .compile import CompiledModel, ModelConfig, check_intervention_names, compile_model
 from .interventions import DayContext, Intervention
-from .model import CompiledModel, ModelConfig, check_intervention_names, compile_model
 from .population import Population, PopulationConfig, generate, preset_traits
-from .results import NamedArray
 
 __all__ = ["Engine", "SimConfig", "SimResult", "SimulationError", "simulate", "load_sim_config",
            "resolve_defaults", "DAY_OFFSET", "HOST_UNITS"]
@@ -164,7 +165,7 @@ class Engine:
     def advance(self, day: int, DRV: np.ndarray, IMM: np.ndarray, KILL: np.ndarray) -> None:
         """Run the kernel for one day and fail loudly on any broken participant."""
         p, m = self.pop, self.model
-        K.step_day(p.N, p.H, p.M, p.T, p.KAPPA, p.CSENS, p.CPRESS, DRV, IMM, KILL, m.TP, m.ALPHA, m.NORMS,
+        step_day(p.N, p.H, p.M, p.T, p.KAPPA, p.CSENS, p.CPRESS, DRV, IMM, KILL, m.TP, m.ALPHA, m.NORMS,
                    m.PRM, self.keys, p.pids, np.int64(day + DAY_OFFSET), self.status, self.fail_day, self.WORK)
         bad = np.flatnonzero(self.status != K.STATUS_OK)
         if bad.size:
@@ -299,7 +300,7 @@ def resolve_defaults(raw: dict, cls=SimConfig) -> dict:
 
 def load_sim_config(path, overrides=()) -> SimConfig:
     """Read a SimConfig from TOML (with ``extends`` and ``--set`` overrides)."""
-    from .config import apply_overrides
+    from ..config import apply_overrides
 
     raw = apply_overrides(load_raw(path), list(overrides), SimConfig)
     return from_dict(SimConfig, resolve_defaults(raw))

@@ -31,14 +31,14 @@ def _ax(ax):
 
 def _res(res):
     if isinstance(res, (str, Path)):
-        from .store import read_results
+        from ..store import read_results
 
         return read_results(res)
     return res
 
 
 def _unit(score: str) -> str:
-    from . import instruments
+    from ..measure import instruments
 
     if score in instruments.score_names():
         info = instruments.score_info(score)

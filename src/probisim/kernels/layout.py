@@ -1,0 +1,94 @@
+"""Array layouts shared by the kernels and the Python side: the column names and
+indices of the parameter vector, host state, latent states, traits, drivers and
+per-taxon parameters. Plain Python (no Numba): the rest of the package reads these
+names without compiling anything, and ``probisim.model`` checks the parameter vector
+against :data:`PARAM_NAMES`, so each layout has one definition: here."""
+
+from __future__ import annotations
+
+
+
+# --------------------------------------------------------------------------
+# Array layouts (column indices). The Python side builds arrays in exactly
+# these layouts; ``probisim.model`` checks the parameter vector against
+# PARAM_NAMES, so the layout has one definition: here.
+# --------------------------------------------------------------------------
+PARAM_NAMES = (
+    "micro.substeps_per_day", "micro.transit_washout_per_day", "micro.stool_g_per_day",
+    "micro.extinction_floor_cells_per_g", "micro.km_fibre_g", "micro.km_prebiotic_g", "micro.km_sugar_g",
+    "micro.reference_fibre_g", "micro.reference_sugar_g", "micro.cross_competition",
+    "micro.congener_resident_competition", "micro.acetate_crossfeeding", "micro.interaction_sd",
+    "micro.strain_half_load_cells_per_g",
+    "host.tau_butyrate_days", "host.tau_barrier_days", "host.tau_il6_days", "host.tau_crp_days",
+    "host.tau_serotonin_days", "host.tau_gaba_days", "host.tau_cortisol_days", "host.barrier_reference",
+    "host.barrier_butyrate", "host.barrier_cortisol", "host.barrier_inflammation", "host.il6_reference_pg_ml",
+    "host.il6_lps", "host.il6_cortisol", "host.il6_butyrate", "host.il6_fermented", "host.crp_il6_exponent",
+    "host.kyn_trp_il6_exponent", "host.trp_availability_exponent", "host.serotonin_sporeformer_weight",
+    "host.serotonin_butyrate_weight", "host.vagal_gaba_weight", "host.vagal_serotonin_weight",
+    "host.vagal_butyrate_weight", "host.vagal_strain_weight", "host.cortisol_reference_nmol_l",
+    "host.cortisol_stressor", "host.cortisol_inflammation", "host.cortisol_vagal",
+    "host.stress_management_reactivity", "host.stress_management_vagal",
+    "mood.reversion_stress", "mood.reversion_anxiety", "mood.reversion_depression", "mood.noise_stress",
+    "mood.noise_anxiety", "mood.noise_depression", "mood.stress_from_stressor", "mood.stress_from_cortisol",
+    "mood.anxiety_from_cortisol", "mood.depression_from_cortisol", "mood.anxiety_from_stress",
+    "mood.depression_from_stress", "mood.depression_from_inflammation", "mood.anxiety_from_inflammation",
+    "mood.inflammation_threshold_pg_ml", "mood.anxiety_from_vagal", "mood.depression_from_vagal",
+    "mood.stress_from_vagal", "mood.management_relief", "mood.expectancy_relief", "mood.contact_relief",
+    "mood.tau_expectancy_days", "mood.tau_contact_days",
+)
+(P_NSUB, P_DELTA, P_STOOL, P_FLOOR, P_KMF, P_KMP, P_KMS, P_FREF, P_SREF, P_XCOMP, P_CONGRES, P_XFEED,
+ P_ISD, P_HALF,
+ P_TAU_B, P_TAU_BAR, P_TAU_IL6, P_TAU_CRP, P_TAU_SERO, P_TAU_GABA, P_TAU_CORT, P_BAR_REF,
+ P_BAR_BUT, P_BAR_CORT, P_BAR_INFL, P_IL6_REF, P_IL6_LPS, P_IL6_CORT, P_IL6_BUT, P_IL6_FERM, P_CRP_EXP,
+ P_KT_EXP, P_TRP_EXP, P_SERO_SF, P_SERO_B, P_VAG_G, P_VAG_5, P_VAG_B, P_VAG_S, P_CORT_REF,
+ P_CORT_STRESS, P_CORT_INFL, P_CORT_VAG, P_SM_REACT, P_SM_VAG,
+ P_TH_P, P_TH_A, P_TH_D, P_SD_P, P_SD_A, P_SD_D, P_P_LOAD, P_P_CORT, P_A_CORT, P_D_CORT, P_A_P, P_D_P,
+ P_D_INFL, P_A_INFL, P_INFL_THR, P_A_VAG, P_D_VAG, P_P_VAG, P_MANAGE, P_EXPECT, P_CONTACT,
+ P_TAU_EXP, P_TAU_CON) = range(len(PARAM_NAMES))
+
+#: host state columns
+HOST_NAMES = ("butyrate", "barrier", "il6_pg_ml", "crp_mg_l", "kyn_trp", "serotonin", "gaba", "vagal",
+              "cortisol_nmol_l", "lps", "expectancy", "contact")
+H_BUT, H_BAR, H_IL6, H_CRP, H_KT, H_SERO, H_GABA, H_VAG, H_CORT, H_LPS, H_EXP, H_CON = range(12)
+N_HOST = len(HOST_NAMES)
+
+#: latent psychological states
+MOOD_NAMES = ("stress", "anxiety", "depression")
+N_MOOD = 3
+
+#: per-participant traits used by the kernel
+TRAIT_NAMES = ("vagal_tone", "inflammatory_susceptibility", "stress_reactivity", "expectancy",
+               "stress_setpoint", "anxiety_setpoint", "depression_setpoint", "il6_baseline_pg_ml",
+               "crp_baseline_mg_l", "cortisol_baseline_nmol_l", "kyn_trp_baseline")
+(T_TONE, T_SUSC, T_REACT, T_EXPECT, T_PSET, T_ASET, T_DSET, T_IL6, T_CRP, T_CORT, T_KT) = range(11)
+N_TRAITS = len(TRAIT_NAMES)
+
+#: daily drivers (diet, stress, study contact)
+DRIVER_NAMES = ("fibre_g", "inulin_g", "fos_g", "gos_g", "sugar_g", "fermented_servings",
+                "stressor_load", "stress_management", "blinded_product", "visit")
+D_FIBRE, D_INULIN, D_FOS, D_GOS, D_SUGAR, D_FERM, D_LOAD, D_MANAGE, D_PRODUCT, D_VISIT = range(10)
+N_DRIVERS = len(DRIVER_NAMES)
+
+#: per-taxon parameter columns
+TAXON_PARAM_NAMES = ("rho", "delta", "sigma", "kref", "niche", "r_fibre", "r_inulin", "r_fos", "r_gos",
+                     "r_sugar", "cortisol", "inflammation", "butyrate", "lps", "gaba", "serotonin",
+                     "anti_inflammatory", "barrier", "vagal", "resident")
+(TP_RHO, TP_DELTA, TP_SIGMA, TP_KREF, TP_NICHE, TP_FIBRE, TP_INULIN, TP_FOS, TP_GOS, TP_SUGAR, TP_CORT,
+ TP_INFL, TP_BUT, TP_LPS, TP_GABA, TP_SERO, TP_ANTI, TP_BARRIER, TP_VAGAL, TP_RESIDENT) = range(20)
+N_TAXON_PARAMS = len(TAXON_PARAM_NAMES)
+
+#: normalisers computed once per model: sums over residents at reference load
+NORM_NAMES = ("butyrate", "lps", "serotonin", "gaba", "fibre_ref_sat", "sugar_ref_sat",
+              "inulin_consumers", "fos_consumers", "gos_consumers", "community_ref_cells")
+N_NORMS = len(NORM_NAMES)
+
+#: participant status codes
+STATUS_OK, STATUS_NONFINITE, STATUS_EXTINCT, STATUS_IMPLAUSIBLE = 0, 1, 2, 3
+
+#: abundance above which a state is physically impossible (total faecal
+#: bacteria are ~1e11 cells/g; Sender 2016) and the run is stopped loudly
+MAX_CELLS_PER_G = 1e14
+
+#: draw sites inside the kernel (the counter's third word)
+SITE_MICROBIOME, SITE_MOOD = 0, 1
+
