@@ -83,7 +83,9 @@ participants or on who else is in the arrays. Stable item propensities use
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
@@ -139,7 +141,7 @@ class Band(NamedTuple):
     hi: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scale:
     """One reported score of an instrument (a total or a subscale)."""
 
@@ -157,7 +159,7 @@ class Scale:
     lower_is_better: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Instrument:
     """Registry entry: structure, scoring, norms and item parameters."""
 
@@ -183,455 +185,74 @@ class Instrument:
 
 
 # --------------------------------------------------------------------------
-# Calibrated constants.
+# The registry, read from data/instruments.toml (item content, norms, bands and
+# the calibrated item parameters; see that file's header for its fields).
 #
-# Per scale: mu (location of the first threshold), gamma (spacing of
-# successive thresholds), a (discrimination), tau (stable item-specific SD);
-# "rater_sd" for HAM-D17. Obtained once with scipy.optimize.least_squares on the relative
-# misfit of expected_moments() to the targets in the module docstring
-# (log ratio for means, SDs and E[score | D = 2]; (value − target)/0.02 for
-# alpha and retest; scaling the hand-set z_k by a fitted factor did not
-# improve the BDI-II fit, so they enter as written). For HAM-D17 the fit alternated with rescaling rater_sd by
-# 1.25 / (simulated SD of score − score without rater error) on 400 000
-# simulated people at D = 2 (A from its conditional normal) until stable.
+# The compact fit per item group: mu (location of the first threshold), gamma
+# (spacing of successive thresholds), a (discrimination), tau (stable
+# item-specific SD) and, for HAM-D17, rater_sd. They were obtained once with
+# scipy.optimize.least_squares on the relative misfit of expected_moments() to
+# the targets in the module docstring (log ratio for means, SDs and
+# E[score | D = 2]; (value - target)/0.02 for alpha and retest); for HAM-D17 the
+# fit alternated with rescaling rater_sd by 1.25 / (simulated SD of score -
+# score without rater error) on 400 000 simulated people at D = 2 until stable.
 # Not refitted at import.
 # --------------------------------------------------------------------------
-_FIT: dict[str, dict[str, float]] = {
-    "pss10": dict(mu=-1.2294, gamma=1.2564, a=1.8010, tau=0.5864),
-    "dass21_depression": dict(mu=0.6909, gamma=0.8796, a=2.7997, tau=0.3095),
-    "dass21_anxiety": dict(mu=1.0766, gamma=0.9075, a=2.7818, tau=0.5634),
-    "dass21_stress": dict(mu=0.0023, gamma=1.3305, a=2.9937, tau=0.3702),
-    "hads_a": dict(mu=-0.5702, gamma=1.7714, a=2.2310, tau=0.6314),
-    "hads_d": dict(mu=0.1971, gamma=1.8439, a=2.5108, tau=0.6538),
-    "bdi2": dict(mu=0.4646, gamma=2.4732, a=2.2580, tau=0.7569),
-    "hamd17": dict(mu=1.7318, gamma=0.4034, a=2.9324, tau=0.8659, rater_sd=0.0598),
-}
-
-#: Latent correlation assumed when calibrating items that read two latents.
-CALIBRATION_LATENT_CORR = 0.7
-
-#: Moments of the calibrated scales as expected_moments() gives them with the
-#: constants above (raw units; latents ~ N(0, 1), correlation 0.7), and
-#: "mean_at_d2" = E[score | D = 2]. Recorded from the calibration run; the
-#: tests check simulations against the published targets, not this table.
-#: BDI-II cannot hit SD 7.0 and 22 at D = 2 at once with community mean 8.5;
-#: the fit settles at SD 6.55 and 23.2 (both inside their tolerances).
-CALIBRATION: Mapping[str, Mapping[str, float]] = MappingProxyType(
-    {
-        "pss10": dict(mean=15.80, sd=7.50, alpha=0.85, retest=0.88),
-        "dass21_depression_raw": dict(mean=2.83, sd=3.87, alpha=0.88, retest=0.90),
-        "dass21_anxiety_raw": dict(mean=1.88, sd=2.95, alpha=0.82, retest=0.88),
-        "dass21_stress_raw": dict(mean=4.73, sd=4.20, alpha=0.90, retest=0.92),
-        "hads_a": dict(mean=6.14, sd=3.76, alpha=0.83, retest=0.88),
-        "hads_d": dict(mean=3.68, sd=3.07, alpha=0.82, retest=0.88),
-        "bdi2": dict(mean=8.49, sd=6.55, alpha=0.90, retest=0.93, mean_at_d2=23.2),
-        "hamd17": dict(mean=4.00, sd=5.51, alpha=0.79, retest=0.88, mean_at_d2=19.0, rater_sem_at_d2=1.25),
-    }
-)
+DATA_FILE = Path(__file__).resolve().parent / "data" / "instruments.toml"
 
 
-# --------------------------------------------------------------------------
-# Item content. Each row: (label, max, z (relative severity), rho (relative
-# discrimination), scale name, loadings dict). z > 0: endorsed less often.
-# --------------------------------------------------------------------------
-def _one(latent: str) -> dict[str, float]:
-    return {latent: 1.0}
-
-
-def _mix(w: float) -> dict[str, float]:
-    """HAM-D anxiety/somatic item: θ = D + w (A − D)."""
-    return {"A": w, "D": 1.0 - w}
-
-
-_PSS10_ITEMS = [
-    ("upset because of something unexpected", 4, 0.0, 1.0),
-    ("unable to control important things", 4, 0.0, 1.0),
-    ("nervous and stressed", 4, -0.2, 1.0),
-    ("confident about handling personal problems (R)", 4, -0.3, 0.8),
-    ("things going your way (R)", 4, -0.4, 0.8),
-    ("could not cope with all the things", 4, 0.3, 1.0),
-    ("able to control irritations (R)", 4, -0.2, 0.8),
-    ("on top of things (R)", 4, -0.2, 0.8),
-    ("angered by things outside your control", 4, 0.0, 1.0),
-    ("difficulties piling up too high to overcome", 4, 0.4, 1.0),
-]
-_PSS10_REVERSE = (3, 4, 6, 7)
-
-# DASS-21 item number -> (label, subscale, z)
-_DASS21_ITEMS = [
-    ("hard to wind down", "stress", -0.1),
-    ("dryness of mouth", "anxiety", -0.2),
-    ("no positive feeling at all", "depression", 0.0),
-    ("breathing difficulty", "anxiety", 0.2),
-    ("difficult to work up initiative", "depression", -0.3),
-    ("over-react to situations", "stress", -0.1),
-    ("trembling", "anxiety", 0.3),
-    ("using a lot of nervous energy", "stress", 0.1),
-    ("worried about situations with panic", "anxiety", -0.2),
-    ("nothing to look forward to", "depression", 0.1),
-    ("getting agitated", "stress", 0.0),
-    ("difficult to relax", "stress", -0.1),
-    ("downhearted and blue", "depression", -0.2),
-    ("intolerant of interruptions", "stress", 0.0),
-    ("close to panic", "anxiety", 0.3),
-    ("unable to become enthusiastic", "depression", 0.0),
-    ("not worth much as a person", "depression", 0.2),
-    ("rather touchy", "stress", -0.1),
-    ("aware of heart action without exertion", "anxiety", 0.0),
-    ("scared without good reason", "anxiety", 0.1),
-    ("life meaningless", "depression", 0.4),
-]
-_DASS_LATENT = {"depression": "D", "anxiety": "A", "stress": "P"}
-
-# HADS, questionnaire order; odd items anxiety, even items depression.
-_HADS_ITEMS = [
-    ("tense or wound up", "a", -0.3),
-    ("still enjoy the things I used to", "d", 0.0),
-    ("frightened feeling something awful will happen", "a", 0.1),
-    ("can laugh and see the funny side", "d", 0.1),
-    ("worrying thoughts", "a", -0.1),
-    ("feel cheerful", "d", 0.4),
-    ("can sit at ease and feel relaxed", "a", -0.2),
-    ("feel as if I am slowed down", "d", -0.8),
-    ("frightened feeling like butterflies", "a", 0.2),
-    ("lost interest in my appearance", "d", 0.0),
-    ("feel restless", "a", -0.1),
-    ("look forward with enjoyment", "d", 0.1),
-    ("sudden feelings of panic", "a", 0.4),
-    ("can enjoy a good book or programme", "d", 0.2),
-]
-
-_BDI2_ITEMS = [
-    ("sadness", 0.0, 1.0),
-    ("pessimism", 0.2, 1.0),
-    ("past failure", 0.2, 1.0),
-    ("loss of pleasure", 0.1, 1.0),
-    ("guilty feelings", 0.1, 1.0),
-    ("punishment feelings", 0.6, 0.9),
-    ("self-dislike", 0.2, 1.0),
-    ("self-criticalness", -0.3, 1.0),
-    ("suicidal thoughts or wishes", 0.9, 0.9),
-    ("crying", 0.3, 0.9),
-    ("agitation", -0.1, 0.9),
-    ("loss of interest", 0.1, 1.0),
-    ("indecisiveness", 0.0, 1.0),
-    ("worthlessness", 0.4, 1.0),
-    ("loss of energy", -0.4, 1.0),
-    ("changes in sleeping pattern", -0.6, 0.7),
-    ("irritability", -0.3, 0.9),
-    ("changes in appetite", -0.2, 0.7),
-    ("concentration difficulty", -0.3, 1.0),
-    ("tiredness or fatigue", -0.5, 1.0),
-    ("loss of interest in sex", 0.3, 0.7),
-]
-
-# (label, max, z, rho, anxiety weight w, specificity ς: the item's stable
-# propensity SD is τ·ς). Core mood items carry little item-specific variance;
-# sleep, somatic, weight and insight items carry much (they are what makes the
-# HAM-D17 heterogeneous: Bagby et al. 2004).
-_HAMD17_ITEMS = [
-    ("depressed mood", 4, -0.3, 1.2, 0.0, 0.5),
-    ("feelings of guilt", 4, 0.0, 1.2, 0.0, 0.5),
-    ("suicide", 4, 0.6, 1.0, 0.0, 0.8),
-    ("insomnia: early", 2, -0.2, 0.7, 0.0, 1.5),
-    ("insomnia: middle", 2, -0.3, 0.7, 0.0, 1.5),
-    ("insomnia: late", 2, 0.0, 0.7, 0.0, 1.5),
-    ("work and activities", 4, -0.2, 1.2, 0.0, 0.5),
-    ("retardation", 4, 0.6, 0.8, 0.0, 1.0),
-    ("agitation", 4, 0.4, 0.8, 0.3, 1.2),
-    ("anxiety: psychic", 4, -0.3, 1.0, 0.5, 1.0),
-    ("anxiety: somatic", 4, -0.1, 1.0, 0.5, 1.0),
-    ("somatic symptoms: gastrointestinal", 2, 0.3, 0.7, 0.3, 1.3),
-    ("somatic symptoms: general", 2, -0.3, 0.7, 0.3, 1.3),
-    ("genital symptoms", 2, 0.2, 0.7, 0.0, 1.5),
-    ("hypochondriasis", 4, 0.6, 0.6, 0.3, 1.3),
-    ("loss of weight", 2, 0.7, 0.5, 0.0, 1.5),
-    ("insight", 2, 1.0, 0.4, 0.0, 1.5),
-]
-
-_DASS_BANDS = {
-    "depression": ((0, 9), (10, 13), (14, 20), (21, 27), (28, 42)),
-    "anxiety": ((0, 7), (8, 9), (10, 14), (15, 19), (20, 42)),
-    "stress": ((0, 14), (15, 18), (19, 25), (26, 33), (34, 42)),
-}
-_DASS_LABELS = ("normal", "mild", "moderate", "severe", "extremely severe")
-_HADS_BANDS = (Band("normal", 0, 7), Band("mild", 8, 10), Band("moderate", 11, 14), Band("severe", 15, 21))
-
-# Published community norms (reported units) and α; see module docstring.
-_NORMS = {
-    "pss10": (15.8, 7.5, 0.85),
-    "dass21_depression_raw": (2.83, 3.87, 0.88),
-    "dass21_anxiety_raw": (1.88, 2.95, 0.82),
-    "dass21_stress_raw": (4.73, 4.20, 0.90),
-    "hads_a": (6.14, 3.76, 0.83),
-    "hads_d": (3.68, 3.07, 0.82),
-    "bdi2": (8.5, 7.0, 0.90),
-    "hamd17": (4.0, None, 0.79),
-}
-
-
-def _item_params(fit: Mapping[str, float], z, rho, maxima):
-    """Discriminations and thresholds of one scale from its compact fit."""
-    a = tuple(float(fit["a"] * r) for r in rho)
-    b = tuple(
-        tuple(float(fit["mu"] + zk + fit["gamma"] * c) for c in range(m))
-        for zk, m in zip(z, maxima)
-    )
-    return a, b
-
-
-def _loading_row(spec: Mapping[str, float]) -> tuple[float, float, float]:
-    return tuple(float(spec.get(name, 0.0)) for name in LATENTS)  # type: ignore[return-value]
-
-
-def _build(
-    name: str,
-    long_name: str,
-    recall_days: int,
-    latent: str,
-    labels,
-    maxima,
-    item_scale,  # per item: key into _FIT
-    item_z,
-    item_rho,
-    item_loading,
-    scales: list[Scale],
-    source: str,
-    rater: bool = False,
-    reverse: tuple[int, ...] = (),
-    item_specificity=None,
-) -> Instrument:
-    n = len(labels)
-    a = [0.0] * n
-    b: list[tuple[float, ...]] = [()] * n
-    tau = [0.0] * n
-    for key in dict.fromkeys(item_scale):
-        idx = [k for k in range(n) if item_scale[k] == key]
-        ak, bk = _item_params(_FIT[key], [item_z[k] for k in idx], [item_rho[k] for k in idx], [maxima[k] for k in idx])
-        for j, k in enumerate(idx):
-            spec = 1.0 if item_specificity is None else item_specificity[k]
-            a[k], b[k], tau[k] = ak[j], bk[j], float(_FIT[key]["tau"] * spec)
+def _instrument(name: str, spec: Mapping) -> Instrument:
+    """One registry entry from its table in the data file."""
+    items, fits = spec["items"], spec["fit"]
+    maxima = tuple(int(it["max"]) for it in items)
+    a, b, tau = [], [], []
+    for it, m in zip(items, maxima):
+        fit = fits[it["fit"]]
+        a.append(float(fit["a"] * it["discrimination"]))
+        b.append(tuple(float(fit["mu"] + it["severity"] + fit["gamma"] * c) for c in range(m)))
+        tau.append(float(fit["tau"] * it.get("specificity", 1.0)))
+    scales = []
+    for sc in spec["scales"]:
+        idx = tuple(k - 1 for k in sc["items"])
+        mult = int(sc.get("multiplier", 1))
+        bands = tuple(Band(bd["label"], bd["lo"], bd["hi"]) for bd in sc.get("bands", ()))
+        scales.append(Scale(name=sc["name"], items=idx, multiplier=mult,
+                            range=(0, mult * sum(maxima[k] for k in idx)), latent=sc["latent"], bands=bands,
+                            screen=sc.get("screen"), remission=sc.get("remission"),
+                            norm_mean=sc.get("norm_mean"), norm_sd=sc.get("norm_sd"), norm_alpha=sc["norm_alpha"]))
+    rater = bool(spec["rater"])
     return Instrument(
-        name=name,
-        long_name=long_name,
-        n_items=n,
-        item_min=0,
-        item_max=tuple(maxima),
-        total_range=(0, int(sum(maxima))),
-        recall_days=recall_days,
-        latent=latent,
+        name=name, long_name=spec["long_name"], n_items=len(items), item_min=0, item_max=maxima,
+        total_range=(0, sum(maxima)), recall_days=int(spec["recall_days"]), latent=spec["latent"],
         scales=MappingProxyType({s.name: s for s in scales}),
         bands=MappingProxyType({s.name: s.bands for s in scales if s.bands}),
-        source=source,
-        rater=rater,
-        item_labels=tuple(labels),
-        reverse=reverse,
-        loadings=tuple(_loading_row(spec) for spec in item_loading),
-        discrimination=tuple(a),
-        thresholds=tuple(b),
-        specific_sd=tuple(tau),
-        rater_sd=float(_FIT[name].get("rater_sd", 0.0)) if rater else 0.0,
+        source=spec["source"], rater=rater, item_labels=tuple(it["label"] for it in items),
+        reverse=tuple(k - 1 for k in spec.get("reverse_items", ())),
+        loadings=tuple(tuple(float(it["loadings"].get(lat, 0.0)) for lat in LATENTS) for it in items),
+        discrimination=tuple(a), thresholds=tuple(b), specific_sd=tuple(tau),
+        rater_sd=float(fits[name]["rater_sd"]) if rater else 0.0,
     )
 
 
-def _scale(name, items, maxima, latent, *, multiplier=1, bands=(), screen=None, remission=None, norm=None):
-    mean, sd, alpha = _NORMS[norm or name]
-    return Scale(
-        name=name,
-        items=tuple(items),
-        multiplier=multiplier,
-        range=(0, multiplier * int(sum(maxima[k] for k in items))),
-        latent=latent,
-        bands=tuple(bands),
-        screen=screen,
-        remission=remission,
-        norm_mean=None if mean is None else mean * multiplier,
-        norm_sd=None if sd is None else sd * multiplier,
-        norm_alpha=alpha,
-    )
+def _load(path: Path = DATA_FILE) -> tuple[dict[str, Instrument], Mapping[str, Mapping[str, float]], float]:
+    with open(path, "rb") as fh:
+        doc = tomllib.load(fh)
+    reg = {name: _instrument(name, spec) for name, spec in doc["instruments"].items()}
+    calib = MappingProxyType({k: MappingProxyType(dict(v)) for k, v in doc["calibration"].items()})
+    return reg, calib, float(doc["calibration_latent_corr"])
 
 
-def _make_registry() -> dict[str, Instrument]:
-    reg: dict[str, Instrument] = {}
+_REGISTRY, _CALIBRATION, _LATENT_CORR = _load()
+INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(_REGISTRY)
 
-    # PSS-10 ---------------------------------------------------------------
-    labels, maxima, z, rho = zip(*_PSS10_ITEMS)
-    all10 = range(10)
-    reg["pss10"] = _build(
-        "pss10",
-        "Perceived Stress Scale, 10-item",
-        30,
-        "P",
-        labels,
-        maxima,
-        ["pss10"] * 10,
-        z,
-        rho,
-        [_one("P")] * 10,
-        [
-            _scale(
-                "pss10",
-                all10,
-                maxima,
-                "P",
-                bands=(Band("low", 0, 13), Band("moderate", 14, 26), Band("high", 27, 40)),
-            )
-        ],
-        source=(
-            "Cohen, Kamarck & Mermelstein 1983 (structure; past month); Cohen & Williamson 1988 "
-            "(10-item form, alpha .78); Cohen & Janicki-Deverts 2012 US surveys (mean 15.5-16.1, SD ~7.5: "
-            "calibration target 15.8/7.5); items 4,5,7,8 positively worded, reverse-scored. Bands "
-            "low/moderate/high 0-13/14-26/27-40 are a common scoring-guide convention, not Cohen's."
-        ),
-        reverse=_PSS10_REVERSE,
-    )
+#: Latent correlation assumed when calibrating items that read two latents.
+CALIBRATION_LATENT_CORR = _LATENT_CORR
 
-    # DASS-21 --------------------------------------------------------------
-    labels, sub, z = zip(*_DASS21_ITEMS)
-    maxima = (3,) * 21
-    scales = []
-    for s in ("depression", "anxiety", "stress"):
-        items = [k for k in range(21) if sub[k] == s]
-        bands = tuple(Band(lab, lo, hi) for lab, (lo, hi) in zip(_DASS_LABELS, _DASS_BANDS[s]))
-        scales.append(
-            _scale(
-                f"dass21_{s}",
-                items,
-                maxima,
-                _DASS_LATENT[s],
-                multiplier=2,
-                bands=bands,
-                screen=bands[1].lo,
-                norm=f"dass21_{s}_raw",
-            )
-        )
-    for s in ("depression", "anxiety", "stress"):
-        items = [k for k in range(21) if sub[k] == s]
-        scales.append(_scale(f"dass21_{s}_raw", items, maxima, _DASS_LATENT[s]))
-    reg["dass21"] = _build(
-        "dass21",
-        "Depression Anxiety Stress Scales, 21-item",
-        7,
-        "D",
-        labels,
-        maxima,
-        [f"dass21_{s}" for s in sub],
-        z,
-        (1.0,) * 21,
-        [_one(_DASS_LATENT[s]) for s in sub],
-        scales,
-        source=(
-            "Lovibond & Lovibond 1995 (items, past week, severity bands in DASS-42 units; DASS-21 "
-            "subscale sums x2); Henry & Crawford 2005, UK adults n=1794 (raw means/SDs D 2.83/3.87, "
-            "A 1.88/2.95, S 4.73/4.20; alpha .88/.82/.90)."
-        ),
-    )
-
-    # HADS -----------------------------------------------------------------
-    labels, sub, z = zip(*_HADS_ITEMS)
-    maxima = (3,) * 14
-    hads_latent = {"a": "A", "d": "D"}
-    scales = [
-        _scale(
-            f"hads_{s}",
-            [k for k in range(14) if sub[k] == s],
-            maxima,
-            hads_latent[s],
-            bands=_HADS_BANDS,
-            screen=8,
-            remission=7,
-        )
-        for s in ("a", "d")
-    ]
-    reg["hads"] = _build(
-        "hads",
-        "Hospital Anxiety and Depression Scale",
-        7,
-        "A",
-        labels,
-        maxima,
-        [f"hads_{s}" for s in sub],
-        z,
-        (1.0,) * 14,
-        [_one(hads_latent[s]) for s in sub],
-        scales,
-        source=(
-            "Zigmond & Snaith 1983 (14 items 0-3, past week; odd items anxiety, even depression); "
-            "Snaith & Zigmond 1994 bands 0-7/8-10/11-14/15-21, >=8 possible case; Crawford et al. 2001 "
-            "UK general population (HADS-A 6.14/3.76, HADS-D 3.68/3.07); alpha from Bjelland et al. 2002 "
-            "review (.83/.82). Items are returned in scored (symptom) direction."
-        ),
-    )
-
-    # BDI-II ---------------------------------------------------------------
-    labels, z, rho = zip(*_BDI2_ITEMS)
-    maxima = (3,) * 21
-    reg["bdi2"] = _build(
-        "bdi2",
-        "Beck Depression Inventory-II",
-        14,
-        "D",
-        labels,
-        maxima,
-        ["bdi2"] * 21,
-        z,
-        rho,
-        [_one("D")] * 21,
-        [
-            _scale(
-                "bdi2",
-                range(21),
-                maxima,
-                "D",
-                bands=(Band("minimal", 0, 13), Band("mild", 14, 19), Band("moderate", 20, 28), Band("severe", 29, 63)),
-                screen=14,
-                remission=13,
-            )
-        ],
-        source=(
-            "Beck, Steer & Brown 1996 manual (21 items 0-3, past two weeks, bands 0-13/14-19/20-28/29-63, "
-            "alpha .92-.93, 1-week retest .93); community/student means 7-10 (SD ~7): target 8.5/7.0; "
-            "mild-moderate MDD (D=2) target 22."
-        ),
-    )
-
-    # HAM-D17 --------------------------------------------------------------
-    labels, maxima, z, rho, w, specificity = zip(*_HAMD17_ITEMS)
-    reg["hamd17"] = _build(
-        "hamd17",
-        "Hamilton Depression Rating Scale, 17-item",
-        7,
-        "D",
-        labels,
-        maxima,
-        ["hamd17"] * 17,
-        z,
-        rho,
-        [_mix(wk) if wk else _one("D") for wk in w],
-        [
-            _scale(
-                "hamd17",
-                range(17),
-                maxima,
-                "D",
-                bands=(Band("none", 0, 7), Band("mild", 8, 16), Band("moderate", 17, 23), Band("severe", 24, 52)),
-                screen=8,
-                remission=7,
-            )
-        ],
-        source=(
-            "Hamilton 1960/1967 (17 items; 1,2,3,7,8,9,10,11,15 scored 0-4, 4,5,6,12,13,14,16,17 scored "
-            "0-2; total 0-52; past week); bands Zimmerman et al. 2013; remission <=7; Trajkovic et al. 2011 "
-            "meta-analysis (alpha .79, retest .82, inter-rater .94); rater error SEM 1.25 points at D=2; "
-            "anxiety/somatic items 9-13,15 read D + w(A - D)."
-        ),
-        rater=True,
-        item_specificity=specificity,
-    )
-    return reg
-
-
-INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(_make_registry())
+#: Moments of the calibrated scales as expected_moments() gives them with the
+#: fitted constants (raw units; latents ~ N(0, 1), correlation
+#: CALIBRATION_LATENT_CORR), and "mean_at_d2" = E[score | D = 2]: a record of the
+#: calibration run; the tests check simulations against the published targets.
+CALIBRATION: Mapping[str, Mapping[str, float]] = _CALIBRATION
 
 _SCALE_INDEX: Mapping[str, str] = MappingProxyType(
     {s: inst.name for inst in INSTRUMENTS.values() for s in inst.scales}
