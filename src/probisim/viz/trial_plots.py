@@ -29,14 +29,6 @@ def _ax(ax):
     return ax
 
 
-def _res(res):
-    if isinstance(res, (str, Path)):
-        from ..store import read_results
-
-        return read_results(res)
-    return res
-
-
 def _unit(score: str) -> str:
     from ..measure import instruments
 
@@ -72,7 +64,6 @@ def _primary_score(res) -> str:
 
 def plot_endpoint_distributions(res, *, ax=None, score: str | None = None):
     """Empirical CDF of ``score`` by arm (linestyle) and visit day (gray level)."""
-    res = _res(res)
     ax = _ax(ax)
     score = score or _primary_score(res)
     tab = res.visits if score in res.visits else res.biomarkers
@@ -96,7 +87,6 @@ def plot_endpoint_distributions(res, *, ax=None, score: str | None = None):
 
 def plot_effect_distribution(res, *, ax=None, key: str | None = None, calibration: tuple[float, float] | None = None):
     """Histogram of Hedges' g across replicate trials; ``calibration`` (lo, hi) is shaded."""
-    res = _res(res)
     ax = _ax(ax)
     key = key or primary_key(res)
     g = np.asarray(res.per_replicate[key]["hedges_g"], dtype=float)
@@ -118,7 +108,6 @@ def plot_effect_distribution(res, *, ax=None, key: str | None = None, calibratio
 
 def plot_trajectories(res, *, ax=None, variable: str | None = None):
     """Mean trajectory of ``variable`` by arm with a 10-90% band (from ``trajectories``)."""
-    res = _res(res)
     ax = _ax(ax)
     t = res.trajectories
     vars_ = [str(v) for v in np.asarray(t["variable"]).tolist()]
@@ -144,7 +133,6 @@ def plot_trajectories(res, *, ax=None, variable: str | None = None):
 
 def plot_forest(res, *, ax=None, key: str | None = None, max_trials: int = 30):
     """Forest plot of Hedges' g with 95% CI for the first ``max_trials`` replicates, plus the pooled estimate."""
-    res = _res(res)
     ax = _ax(ax)
     key = key or primary_key(res)
     d = res.per_replicate[key]
@@ -199,7 +187,6 @@ def plot_power_curve(res, *, ax=None, key: str | None = None, method: str = "anc
     ignores changes in dropout pattern and small-sample t corrections; the
     simulated power (with its CI) at the run's n is shown as a point.
     """
-    res = _res(res)
     ax = _ax(ax)
     key = key or primary_key(res)
     curve = power_curve(res, key, method)
@@ -241,7 +228,6 @@ def _baseline_trait(res):
 def plot_responders(res, *, ax=None, score: str | None = None):
     """Per participant: individual effect (potential outcomes) or change from baseline
     vs baseline log10 Bifidobacterium (or log10 CRP trait), by arm."""
-    res = _res(res)
     ax = _ax(ax)
     score = score or _primary_score(res)
     trait, tlabel = _baseline_trait(res)
@@ -301,7 +287,6 @@ def plot_all(res, out_dir, fmt: str = "png") -> list[Path]:
             pass
     import matplotlib.pyplot as plt
 
-    res = _res(res)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
