@@ -174,7 +174,8 @@ class _Timers:
 def _install_timers(cfg) -> _Timers:
     from probisim.measure import biomarkers, instruments
     from probisim.model import engine as sim
-    from probisim.stats import analysis
+    from probisim import stats
+    from probisim.stats import endpoint
     from probisim.trial import run as trial
 
     T = _Timers()
@@ -206,9 +207,9 @@ def _install_timers(cfg) -> _Timers:
     T.wrap(trial, "_summarize_state", lambda a, kw: "trial.trajectories (_summarize_state)")
     T.wrap(trial, "_allocate", lambda a, kw: "tables.randomize (_allocate)")
     T.wrap(trial, "_long_table", lambda a, kw: "tables.long tables (_long_table)")
-    T.wrap(analysis, "analyze_endpoint", lambda a, kw: "analysis.analyze_endpoint")
-    T.wrap(analysis, "multiple_imputation_ancova", lambda a, kw: f"analysis.analyze_endpoint{SUB}multiple_imputation_ancova (m=20)")
-    T.wrap(analysis, "across_replicates", lambda a, kw: "analysis.across_replicates")
+    T.wrap(stats, "analyze_endpoint", lambda a, kw: "analysis.analyze_endpoint")
+    T.wrap(endpoint, "multiple_imputation_ancova", lambda a, kw: f"analysis.analyze_endpoint{SUB}multiple_imputation_ancova (m=20)")
+    T.wrap(stats, "across_replicates", lambda a, kw: "analysis.across_replicates")
     return T
 
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import optimize, stats
 
-from probisim.stats import analysis as A
+from probisim import stats as A
+from probisim.stats.imputation import _impute_follow_up
 
 PROP = settings(deadline=None, max_examples=40)
 
@@ -404,7 +405,7 @@ def test_mi_draws_follow_the_bayesian_predictive_distribution():
         y[idx[-1]] = np.nan
     y2, b2, a2 = y[None], b[None], arm[None]
     obs, miss = np.isfinite(y2), ~np.isfinite(y2)
-    _, i_idx, y_imp, ok = A._impute_follow_up(y2, b2, a2, obs, miss, m, seed=0)
+    _, i_idx, y_imp, ok = _impute_follow_up(y2, b2, a2, obs, miss, m, seed=0)
     assert ok.all() and y_imp.shape == (2, m)
     for row, i in enumerate(i_idx):
         o = (arm == arm[i]) & np.isfinite(y)

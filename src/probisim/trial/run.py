@@ -37,7 +37,7 @@ from ..model import (
     compile_model, generate, resolve_defaults, strains_in,
 )
 from ..model.engine import _progress, numba_threads
-from ..stats import analysis
+from .. import stats
 
 __all__ = ["TrialConfig", "TrialResult", "run_trial", "load_trial_config", "evaluate_point", "Arm",
            "Criterion", "Screening", "Randomization", "Schedule", "Dropout", "Endpoint", "AnalysisConfig"]
@@ -537,11 +537,11 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
                 continue
             code = np.where(arm_obs == a, 1, np.where(arm_obs == ctrl, 0, -1))
             key = f"{e.score}|{cfg.arms[a].name} vs {cfg.arms[ctrl].name}"
-            res = analysis.analyze_endpoint(y, b, code, lower_is_better=info_lower, alpha=cfg.analysis.alpha,
+            res = stats.analyze_endpoint(y, b, code, lower_is_better=info_lower, alpha=cfg.analysis.alpha,
                                             mi_m=cfg.analysis.mi_imputations, seed=seed,
                                             remission_threshold=rem)
             per_rep[key] = res
-            summary[key] = analysis.across_replicates(res, cfg.analysis.alpha)
+            summary[key] = stats.across_replicates(res, cfg.analysis.alpha)
             summary[key]["endpoint"] = e.score
             summary[key]["visit"] = v_end
             summary[key]["primary"] = e.primary
