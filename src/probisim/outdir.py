@@ -75,6 +75,12 @@ def _strerror(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def _short(path, limit: int = 120) -> str:
+    """A path for a one-line message (long ones shortened in the middle)."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[:60]}...{text[-40:]}"
+
+
 def _sidecar_base(name: str) -> str:
     """A short, deterministic stem for the hidden files next to target ``name``
     (the full name if short, else a prefix plus a hash), so that the sidecars'
@@ -175,7 +181,7 @@ def check_output(out, *, force: bool = False) -> OutputPlan:
     head, _, name = stripped.rpartition("/")
     if name in ("", ".", ".."):
         where = os.path.realpath(given)
-        raise OutputError(f"output directory '{given}' must end in a new directory name, not '{name or '/'}' "
+        raise OutputError(f"output directory '{_short(given)}' must end in a new directory name, not '{name or '/'}' "
                           f"(it resolves to the existing '{where}'; probisim never writes into or replaces that)")
     if head == "" and stripped.startswith("/"):
         head = "/"
@@ -195,9 +201,15 @@ def check_output(out, *, force: bool = False) -> OutputPlan:
             anc = anc.parent
             continue
         except OSError as exc:
-            raise OutputError(f"cannot use output directory '{given}': {_strerror(exc)}: '{anc}'") from None
+            if exc.errno != errno.ENAMETOOLONG:
+                raise OutputError(f"cannot use output directory '{_short(given)}': {_strerror(exc)}: "
+                                  f"'{_short(anc)}'") from None
+            missing.append(anc)  # reported below, with the offending component
+            anc = anc.parent
+            continue
         if not stat.S_ISDIR(st.st_mode):
-            raise OutputError(f"cannot create output directory '{given}': '{anc}' is a file, not a directory")
+            raise OutputError(f"cannot create output directory '{_short(given)}': '{_short(anc)}' is a file, "
+                              "not a directory")
         break
     limit = _name_max(anc)
     if len(os.fsencode(name)) > limit:
@@ -205,30 +217,30 @@ def check_output(out, *, force: bool = False) -> OutputPlan:
                           f"at most {limit}): '{name[:40]}...'")
     for m in missing:
         if len(os.fsencode(m.name)) > limit:
-            raise OutputError(f"cannot create output directory '{given}': the name '{m.name[:40]}...' is too long "
-                              f"for the file system ({len(os.fsencode(m.name))} bytes; at most {limit})")
+            raise OutputError(f"cannot create output directory '{_short(given)}': the name '{m.name[:40]}...' "
+                              f"is too long for the file system ({len(os.fsencode(m.name))} bytes; at most {limit})")
     try:
         ro = bool(os.statvfs(anc).f_flag & os.ST_RDONLY)
     except OSError:
         ro = False
     if ro or not os.access(anc, os.W_OK | os.X_OK):
         why = "is on a read-only file system" if ro else "is not writable"
-        raise OutputError(f"cannot create output directory '{given}': '{anc}' {why}")
+        raise OutputError(f"cannot create output directory '{_short(given)}': '{_short(anc)}' {why}")
     target = parent / name
     if os.path.islink(target):
-        raise OutputError(f"output directory '{given}' is a symbolic link (to '{os.readlink(target)}'); probisim "
-                          "neither writes through nor replaces links: give the real path")
+        raise OutputError(f"output directory '{_short(given)}' is a symbolic link (to '{os.readlink(target)}'); "
+                          "probisim neither writes through nor replaces links: give the real path")
     if _cwd_inside(target):
-        raise OutputError(f"output directory '{given}' is the working directory or one of its parents "
-                          f"('{target}'); choose a new directory")
+        raise OutputError(f"output directory '{_short(given)}' is the working directory or one of its parents "
+                          f"('{_short(target)}'); choose a new directory")
     exists = os.path.lexists(target)
     if exists:
         if not os.path.isdir(target):
-            raise OutputError(f"output directory '{given}' exists and is not a directory")
+            raise OutputError(f"output directory '{_short(given)}' exists and is not a directory")
         if not force:
-            raise OutputExistsError(f"output directory '{given}' already exists; use --force to overwrite it")
+            raise OutputExistsError(f"output directory '{_short(given)}' already exists; use --force to overwrite it")
         if not is_results_dir(target):
-            raise OutputError(f"output directory '{given}' exists but is not a probisim results directory (no "
+            raise OutputError(f"output directory '{_short(given)}' exists but is not a probisim results directory (no "
                               f"{MARKER} marker); refusing to replace it even with --force: choose another --out "
                               "or remove it yourself")
     return OutputPlan(given=given, parent=parent, name=name, force=bool(force), exists=exists,
@@ -275,9 +287,11 @@ class OutputClaim:
                 self._made.append(d)
             except FileExistsError:
                 if not os.path.isdir(d):
-                    raise OutputError(f"cannot create output directory '{plan.given}': '{d}' is a file") from None
+                    raise OutputError(f"cannot create output directory '{_short(plan.given)}': '{_short(d)}' "
+                                      "is a file") from None
             except OSError as exc:
-                raise OutputError(f"cannot create output directory '{plan.given}': {_strerror(exc)}: '{d}'") from None
+                raise OutputError(f"cannot create output directory '{_short(plan.given)}': {_strerror(exc)}: "
+                                  f"'{_short(d)}'") from None
         self._lock()
         # re-check under the lock: a run that held it may have finished meanwhile
         self.plan = plan = check_output(plan.given, force=plan.force)
@@ -292,7 +306,7 @@ class OutputClaim:
                 fh.write(json.dumps({"kind": _MARKER_KIND, "marker_version": 1, "name": plan.name,
                                      "created_by_pid": os.getpid(), "host": socket.gethostname()}) + "\n")
         except OSError as exc:
-            raise OutputError(f"cannot write in output directory '{plan.given}': {_strerror(exc)}: "
+            raise OutputError(f"cannot write in output directory '{_short(plan.given)}': {_strerror(exc)}: "
                               f"'{exc.filename or staging}'") from None
 
     def _lock(self) -> None:
@@ -303,13 +317,13 @@ class OutputClaim:
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
                     raise OutputError(f"lock file '{path}' is a symbolic link; remove it") from None
-                raise OutputError(f"cannot create output directory '{self.plan.given}': {_strerror(exc)}: "
+                raise OutputError(f"cannot create output directory '{_short(self.plan.given)}': {_strerror(exc)}: "
                                   f"'{path}'") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise OutputBusyError(f"another probisim run is writing '{self.plan.given}' (it holds the lock "
+                raise OutputBusyError(f"another probisim run is writing '{_short(self.plan.given)}' (it holds the lock "
                                       f"'{path}'); wait for it to finish or choose another --out") from None
             except OSError as exc:
                 os.close(fd)
@@ -325,7 +339,7 @@ class OutputClaim:
                 self._fd = fd
                 return
             os.close(fd)
-        raise OutputBusyError(f"another probisim run is writing '{self.plan.given}' (lock '{path}' keeps "
+        raise OutputBusyError(f"another probisim run is writing '{_short(self.plan.given)}' (lock '{path}' keeps "
                               "changing); try again")
 
     def _remove_leftovers(self) -> None:
