@@ -14,8 +14,10 @@ import fcntl
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -391,6 +393,22 @@ def test_two_concurrent_runs_one_wins_consistently(sandbox, capsys):
     for f in ("visits.csv", "participants.csv", "per_replicate.csv"):
         assert (d / f).read_bytes() == (Path("check") / f).read_bytes(), f
     assert sorted(os.listdir("results")) == ["other_experiment", "race"]
+
+
+def test_sigterm_during_the_run_leaves_nothing_behind(sandbox):
+    before = snapshot(sandbox)
+    proc = subprocess.Popen([sys.executable, "-m", "probisim", "run", "trial.toml", "--quiet", "--out", "fresh/res"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    lock = Path("fresh/.res.probisim-lock")
+    deadline = time.monotonic() + 120
+    while not lock.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert lock.exists(), proc.communicate()
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert snapshot(sandbox) == before  # lock file, staging directory and the parent 'fresh' are gone
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ and renames it into place when every file is written.  The rules:
   simulation until the result is in place, so a second run on the same target
   fails at once (exit 2).  A lock, unlike an exclusive ``mkdir``, is released
   by the kernel when its holder dies, so a killed run never blocks the next.
-  ``flock`` may be unreliable on some network file systems.
+  ``flock`` (POSIX) may be unreliable on some network file systems.
 - **Nothing is left behind.**  On success, failure or interrupt (SIGINT, and
   SIGTERM via the CLI) the staging directory, the lock file and any parent
   directories the claim created (if still empty) are removed.  A SIGKILL can
@@ -37,7 +37,6 @@ and renames it into place when every file is written.  The rules:
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -310,6 +309,11 @@ class OutputClaim:
                               f"'{exc.filename or staging}'") from None
 
     def _lock(self) -> None:
+        try:
+            import fcntl  # POSIX; imported here so that reading results works everywhere
+        except ImportError:  # pragma: no cover - not POSIX
+            raise OutputError("writing results needs file locks (fcntl.flock), available on POSIX systems only") \
+                from None
         path = self.plan.lock_path
         for _ in range(5):
             try:
