@@ -310,14 +310,16 @@ def _finding(c: dict, prim: dict | None, per_rep: dict, method: str, cfg) -> str
             verdict = "the interval excludes 0: a harm of treatment"
         else:
             verdict = "the interval includes 0: no clear effect"
-        text = (f"**Finding:** pooled over {k} simulated trials, the standardized effect (Hedges' g, positive = "
-                f"treatment better) is {_f(est)} (95% CI {_f(lo)} to {_f(hi)}); {verdict}.")
+        text = (f"**Finding:** pooled over {k} simulated trials, the standardized difference at day {c.get('visit')} "
+                f"(Hedges' g of completers, not adjusted for baseline; positive = treatment better) is {_f(est)} "
+                f"(95% CI {_f(lo)} to {_f(hi)}); {verdict}.")
     if prim is None or prim.get("power") is None:
         return text
     pw, n0 = float(prim["power"]), cfg.n_randomized
-    text += (f" A trial of this size ({n0} randomized; {method}, two-sided p < {cfg.analysis.alpha:g}) has "
-             f"power {_pct(pw)} (target {_pct(TARGET_POWER)}; 95% CI "
-             f"{_pct(prim.get('power_ci_low'))}-{_pct(prim.get('power_ci_high'))})")
+    what = "ANCOVA adjusted for baseline, ITT" if method == "ancova_itt" else method
+    text += (f" The primary analysis ({what}; two-sided p < {cfg.analysis.alpha:g}) has power {_pct(pw)} "
+             f"(target {_pct(TARGET_POWER)}; 95% CI {_pct(prim.get('power_ci_low'))}-"
+             f"{_pct(prim.get('power_ci_high'))}) in a trial of this size ({n0} randomized)")
     if pw >= TARGET_POWER:
         return text + "."
     n_req = n_for_power(per_rep, method, n0, cfg.analysis.alpha)
