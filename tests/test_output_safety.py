@@ -429,6 +429,7 @@ CRIT = TINY.replace("days_before_baseline = 2", 'days_before_baseline = 2\n[[scr
     (TINY, ["--out", "data", "--force"], "not a probisim results directory"),
     (TINY, ["--out", "results/other_experiment"], "already exists"),
     (TINY, ["--out", "x" * 300], "too long"),
+    (REPORT, ["--set", "schedule.biomarker_visits=[0, 7]"], "biomarker endpoint sampled at day 0 and at its visit"),
     (TINY, ["--threads", "99"], "threads"),
     (TINY, ["--replicates", "0"], "replicates"),
 ])

@@ -227,11 +227,29 @@ def screening_scores(cfg: TrialConfig) -> list[str]:
     return [s for inst in insts for s in instruments.INSTRUMENTS[inst].scales]
 
 
+def endpoint_visit(cfg: TrialConfig, e: Endpoint) -> int:
+    """The visit an endpoint is analysed at: its own, else the visit nearest the end of treatment."""
+    sched = cfg.schedule
+    return e.visit if e.visit is not None else min(sched.visits, key=lambda v: abs(v - sched.treatment_days))
+
+
 def _check_name_and_strata(cfg: TrialConfig) -> None:
-    """Checks of TrialConfig that run before the others: the name is a label (it
-    names the results directory), and the stratification score is measured at
-    screening (randomization happens before any other visit)."""
+    """Checks of TrialConfig that run before the others, so that the config (and
+    ``probisim validate``) rejects what the run would reject only after simulating:
+    the name is a label (it names the results directory); the stratification
+    score is measured at screening (randomization happens before any other
+    visit); a biomarker endpoint is sampled at baseline and at its visit."""
     check_label("name", cfg.name)
+    bio_visits = cfg.schedule.biomarker_visits
+    for k, e in enumerate(cfg.endpoints):
+        if e.score in BIOMARKER_ENDPOINTS and cfg.schedule.visits:
+            v = endpoint_visit(cfg, e)
+            if v not in bio_visits or 0 not in bio_visits:
+                default = "" if e.visit is not None else ", the visit nearest the end of treatment"
+                raise ConfigError(path=f"endpoints[{k}]" + (".visit" if e.visit is not None else ""),
+                                  value=e.visit if e.visit is not None else e.score,
+                                  expected=f"a biomarker endpoint sampled at day 0 and at its visit "
+                                           f"(day {v}{default}); schedule.biomarker_visits is {list(bio_visits)}")
     strat = cfg.randomization.stratify_on
     if strat:
         avail = screening_scores(cfg)
@@ -562,7 +580,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     ctrl = [a.name for a in cfg.arms].index(cfg.analysis.control_arm)
     arm_obs = sim_arm[ord_idx].reshape(R, n)
     for e in cfg.endpoints:
-        v_end = e.visit if e.visit is not None else min(sched.visits, key=lambda v: abs(v - sched.treatment_days))
+        v_end = endpoint_visit(cfg, e)
         src = bio if e.score in BIOMARKER_ENDPOINTS else visit_scores
         if v_end not in src or 0 not in src:
             raise ConfigError(path="endpoints", value=e.score, expected=f"measured at day 0 and day {v_end}")
