@@ -37,6 +37,13 @@ primary = true
 """
 
 
+@pytest.fixture(autouse=True)
+def _hermetic_cwd(tmp_path, monkeypatch):
+    """validate and run check the default output location results/<name> relative to
+    the working directory: run every test in an empty one."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def cfg(tmp_path):
     p = tmp_path / "tiny.toml"

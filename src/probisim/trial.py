@@ -31,7 +31,7 @@ import numpy as np
 from . import analysis, biomarkers, instruments
 from . import kernels as K
 from . import rng
-from .config import ConfigError, from_dict, load_raw, param
+from .config import ConfigError, check_label, from_dict, load_raw, param
 from .interventions import Intervention
 from .model import ModelConfig, check_intervention_names, compile_model
 from .population import Population, PopulationConfig, generate
@@ -51,6 +51,9 @@ class Arm:
     ratio: int = param(1, bounds=(1, 20), integer=True, doc="allocation weight")
     interventions: tuple[Intervention, ...] = param(default_factory=tuple, doc="what this arm receives")
 
+    def __post_init__(self):
+        check_label("name", self.name)  # arm names become parts of figure file names
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -68,6 +71,9 @@ class Criterion:
             raise ConfigError(path="score", value=self.score,
                               expected=f"one of {', '.join(instruments.score_names())}",
                               suggestion=close[0] if close else None)
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ConfigError(path="max", value=self.max, expected=f"at least min ({self.min:g}); no score "
+                                                                   f"can satisfy {self.min:g} <= score <= {self.max:g}")
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,7 @@ class TrialConfig:
     analysis: AnalysisConfig = param(default_factory=AnalysisConfig, doc="analysis settings")
 
     def __post_init__(self):
+        _check_name_and_strata(self)
         names = [a.name for a in self.arms]
         if len(set(names)) != len(names):
             raise ConfigError(path="arms", value=names, expected="distinct arm names")
@@ -213,6 +220,56 @@ class TrialConfig:
                                   expected=f"a multiple of the sum of allocation ratios ({total})")
 
 
+def screening_scores(cfg: TrialConfig) -> list[str]:
+    """The scores measured at the screening visit: every score of every instrument
+    that a screening criterion uses."""
+    insts = dict.fromkeys(instruments.score_info(c.score)["instrument"] for c in cfg.screening.criteria)
+    return [s for inst in insts for s in instruments.INSTRUMENTS[inst].scales]
+
+
+def endpoint_visit(cfg: TrialConfig, e: Endpoint) -> int:
+    """The visit an endpoint is analysed at: its own, else the visit nearest the end of treatment."""
+    sched = cfg.schedule
+    return e.visit if e.visit is not None else min(sched.visits, key=lambda v: abs(v - sched.treatment_days))
+
+
+def _check_name_and_strata(cfg: TrialConfig) -> None:
+    """Checks of TrialConfig that run before the others, so that the config (and
+    ``probisim validate``) rejects what the run would reject only after simulating:
+    the name is a label (it names the results directory); the stratification
+    score is measured at screening (randomization happens before any other
+    visit); a biomarker endpoint is sampled at baseline and at its visit."""
+    check_label("name", cfg.name)
+    bio_visits = cfg.schedule.biomarker_visits
+    for k, e in enumerate(cfg.endpoints):
+        if e.score in BIOMARKER_ENDPOINTS and cfg.schedule.visits:
+            v = endpoint_visit(cfg, e)
+            if v not in bio_visits or 0 not in bio_visits:
+                default = "" if e.visit is not None else ", the visit nearest the end of treatment"
+                raise ConfigError(path=f"endpoints[{k}]" + (".visit" if e.visit is not None else ""),
+                                  value=e.visit if e.visit is not None else e.score,
+                                  expected=f"a biomarker endpoint sampled at day 0 and at its visit "
+                                           f"(day {v}{default}); schedule.biomarker_visits is {list(bio_visits)}")
+    strat = cfg.randomization.stratify_on
+    if strat:
+        avail = screening_scores(cfg)
+        if strat not in avail:
+            from difflib import get_close_matches
+
+            close = get_close_matches(strat, avail, n=1)
+            if avail:
+                expected = f"a score measured at screening (a score of an instrument used by a screening " \
+                           f"criterion): {', '.join(avail)}"
+            else:
+                expected = "a score measured at screening, but no screening criterion measures any"
+            known = strat if strat in instruments.score_names() else \
+                next(iter(get_close_matches(strat, instruments.score_names(), n=1)), None)
+            if not close and known:
+                expected += f"; '{known}' is measured at screening only if a screening criterion uses its instrument"
+            raise ConfigError(path="randomization.stratify_on", value=strat, expected=expected,
+                              suggestion=close[0] if close else None)
+
+
 #: biomarker endpoints available at biomarker visits
 BIOMARKER_ENDPOINTS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp", "shannon", "simpson",
                        "log10_Bifidobacterium", "log10_Lactobacillus", "log10_Faecalibacterium",
@@ -242,6 +299,7 @@ class TrialResult:
     individual_effects: dict[str, np.ndarray] | None
     wall_s: float
     timings: dict[str, float] = field(default_factory=dict)
+    threads: int | None = None  # Numba threads the run used
 
     def comparisons(self) -> list[str]:
         return list(self.per_replicate)
@@ -390,8 +448,12 @@ def run_trial(cfg: TrialConfig, *, replicates: int | None = None, seed: int | No
               threads: int | None = None, progress: bool = False) -> TrialResult:
     """Run ``replicates`` replicate trials of ``cfg``; see the module docstring.
     ``threads`` (Numba threads) applies to this call only."""
+    import numba
+
     with numba_threads(threads):
-        return _run_trial(cfg, replicates, seed, progress)
+        res = _run_trial(cfg, replicates, seed, progress)
+        res.threads = int(numba.get_num_threads())  # read inside: the caller's setting is restored on exit
+        return res
 
 
 def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progress: bool) -> TrialResult:
@@ -409,10 +471,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     timings["enrol_s"] = time.perf_counter() - t0
     bar = _progress(lead + end, progress, desc=f"trial ({R} replicates x {n} randomized)")
     strat_score = cfg.randomization.stratify_on
-    if strat_score:
-        if strat_score not in screen_scores:
-            raise ConfigError(path="randomization.stratify_on", value=strat_score,
-                              expected=f"a screening score: {sorted(screen_scores)}")
+    if strat_score:  # a screening score (checked by TrialConfig)
         s = screen_scores[strat_score].reshape(R, n)
         strata = s > np.median(s, axis=1, keepdims=True)
     else:
@@ -521,7 +580,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     ctrl = [a.name for a in cfg.arms].index(cfg.analysis.control_arm)
     arm_obs = sim_arm[ord_idx].reshape(R, n)
     for e in cfg.endpoints:
-        v_end = e.visit if e.visit is not None else min(sched.visits, key=lambda v: abs(v - sched.treatment_days))
+        v_end = endpoint_visit(cfg, e)
         src = bio if e.score in BIOMARKER_ENDPOINTS else visit_scores
         if v_end not in src or 0 not in src:
             raise ConfigError(path="endpoints", value=e.score, expected=f"measured at day 0 and day {v_end}")
@@ -529,7 +588,9 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
         b = src[0][e.score][ord_idx].reshape(R, n)
         info_lower = instruments.score_info(e.score)["lower_is_better"] if e.score in instruments.score_names() \
             else e.score in ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp")
-        rem = instruments.score_info(e.score).get("remission") if e.score in instruments.score_names() else None
+        # responders (a >= 50% fall) and remission are defined only on lower-is-better symptom scales
+        symptom_scale = e.score in instruments.score_names() and info_lower
+        rem = instruments.score_info(e.score).get("remission") if symptom_scale else None
         for a in range(A):
             if a == ctrl:
                 continue
@@ -537,7 +598,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
             key = f"{e.score}|{cfg.arms[a].name} vs {cfg.arms[ctrl].name}"
             res = analysis.analyze_endpoint(y, b, code, lower_is_better=info_lower, alpha=cfg.analysis.alpha,
                                             mi_m=cfg.analysis.mi_imputations, seed=seed,
-                                            remission_threshold=rem)
+                                            remission_threshold=rem, responder_analysis=symptom_scale)
             per_rep[key] = res
             summary[key] = analysis.across_replicates(res, cfg.analysis.alpha)
             summary[key]["endpoint"] = e.score
