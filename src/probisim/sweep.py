@@ -12,6 +12,27 @@ The default, ``"probisim.trial:evaluate_point"``, runs ``replicates`` simulated
 trials of the base experiment with the point's overrides and returns their
 averaged outputs.  :func:`ishigami` and :func:`flaky` here are test functions.
 
+Checks before the first task
+----------------------------
+:func:`run_sweep` and :func:`run_sensitivity` (a resume too) call
+:func:`check_sweep` before they touch the output directory: the task function
+must import and take ``(point, *, seed, context)``, ``base`` must exist, and a
+task function that carries a ``check`` attribute, ::
+
+    def check(point, *, context) -> dict | None   # raises ConfigError
+
+is asked, without evaluating anything, about the empty point (the base and the
+``outputs``) and about each parameter alone at ``low`` and ``high`` (or each
+grid value).  The default task's check, :func:`probisim.trial.check_point`,
+builds the TrialConfig of each probe with the config layer (paths, types,
+bounds, cross-field rules) and accepts only outputs ``<score>.<stat>`` it can
+return.  When the check returns the resolved settings, the sweep also rejects a
+path through a table the base lacks (a misspelt strain would be a new, unused
+entry), an integer setting swept without ``integer = true`` (float ranges are
+rejected rather than rounded) and an override that does not take effect.  The
+first problem is raised as a one-line :class:`~probisim.config.ConfigError`
+naming the sweep key, its value and what was expected.
+
 Public API
 ----------
 * :class:`SweepConfig`, :class:`Design`, :class:`Parameter` -- the sweep file
@@ -89,6 +110,7 @@ to every task.  While a task runs, :func:`current_task_id` returns its id.
 from __future__ import annotations
 
 import contextvars
+import copy
 import csv
 import dataclasses
 import functools
@@ -135,6 +157,7 @@ __all__ = [
     "make_design",
     "saltelli_design",
     "make_tasks",
+    "check_sweep",
     "current_task_id",
     "ishigami",
     "flaky",
@@ -295,8 +318,13 @@ class SweepConfig:
                     raise _cerr(f"{where}.high", p.high, f"a finite number > low = {p.low!r}")
                 if p.is_log and lo <= 0:
                     raise _cerr(f"{where}.low", p.low, "> 0 for log scaling")
-                if p.integer and not (lo.is_integer() and hi.is_integer()):
-                    raise _cerr(f"{where}.low", p.low, "whole-number bounds for an integer parameter")
+                for key, bound in (("low", lo), ("high", hi)):
+                    if p.integer and not bound.is_integer():
+                        raise _cerr(f"{where}.{key}", bound, "a whole number: the parameter is integer = true")
+            if p.integer:
+                for k, v in enumerate(p.values):
+                    if not float(v).is_integer():
+                        raise _cerr(f"{where}.values[{k}]", v, "a whole number: the parameter is integer = true")
         names = [p.path for p in self.parameters]
         for o in self.outputs:
             if o in names or o == "task_id" or o.endswith(REP_VAR_SUFFIX):
@@ -760,6 +788,157 @@ def load_results(out_dir: str | os.PathLike) -> SweepResult:
 
 
 # --------------------------------------------------------------------------
+# checks before the first task
+# --------------------------------------------------------------------------
+
+
+def _task_function(spec: str):
+    """The task function named by ``spec``, or a one-line :class:`ConfigError` at ``task``."""
+    import inspect
+
+    try:
+        fn = _import_task(spec)
+    except Exception as exc:  # ImportError, AttributeError, an error in the module's own import
+        raise _cerr("task", spec, f"an importable 'module:function' ({type(exc).__name__}: {exc})") from None
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        return fn
+    try:
+        sig.bind({}, seed=0, context={})
+    except TypeError as exc:
+        raise _cerr("task", spec, f"a function fn(point, *, seed, context) ({exc})") from None
+    return fn
+
+
+def _path_segments(path: str) -> list:
+    return _config._parse_path(path)  # the config layer's own syntax: a.b[0]."quoted key"
+
+
+def _walk(tree: Any, segs: Sequence) -> tuple[bool, Any]:
+    """(found, value) of ``segs`` in a nested dict/list tree."""
+    node = tree
+    for seg in segs:
+        if isinstance(seg, int) and isinstance(node, list) and seg < len(node):
+            node = node[seg]
+        elif isinstance(seg, str) and isinstance(node, Mapping) and seg in node:
+            node = node[seg]
+        else:
+            return False, None
+    return True, node
+
+
+def _missing_table(tree: Mapping, segs: Sequence) -> str | None:
+    """Why the tables on a parameter path (all but its last key) are not all in the
+    resolved base ``tree``, or None.  The config layer would accept e.g. a misspelt
+    strain as a new entry; the sweep would then vary a setting nobody uses."""
+    from difflib import get_close_matches
+
+    node: Any = tree
+    for depth, seg in enumerate(segs[:-1]):
+        where = _config._format_path(segs[:depth]) or "the top level"
+        if isinstance(seg, int):
+            if isinstance(node, list) and seg < len(node):
+                node = node[seg]
+                continue
+            size = len(node) if isinstance(node, list) else 0
+            return f"index [{seg}] is out of range ('{where}' has {size} element(s) in the base config)"
+        if isinstance(node, Mapping):
+            if seg in node:
+                node = node[seg]
+                continue
+            known = [str(k) for k in node]
+            close = get_close_matches(str(seg), known, n=1)
+            hint = f" — did you mean '{close[0]}'?" if close else (f" (it has {', '.join(known[:12])})" if known else "")
+            return f"the base config has no '{seg}' in '{where}'{hint}"
+        return None  # a scalar or list mid-path: the probes below report it
+    return None
+
+
+def _inner(exc: BaseException) -> str:
+    """An error's text on one line, without the 'override ...' label of a probe."""
+    if isinstance(exc, ConfigError) and str(exc.filename or "").startswith("override "):
+        exc = copy.copy(exc)
+        exc.filename = None
+    return " ".join(str(exc).split())
+
+
+def _probes(p: Parameter) -> list[tuple[str, float | int]]:
+    """(sweep key, value passed to the task) at which one parameter is checked."""
+    if p.values:
+        return [(f"values[{k}]", p.value(v)) for k, v in enumerate(p.values)]
+    return [("low", p.value(p.low)), ("high", p.value(p.high))]
+
+
+def check_sweep(cfg: SweepConfig) -> None:
+    """Check everything about ``cfg`` that can be checked before the first task.
+
+    Raises a one-line :class:`~probisim.config.ConfigError` naming the sweep key,
+    its value and what was expected; runs no task and writes nothing.
+
+    * ``task`` imports and can be called as ``fn(point, *, seed, context)``;
+    * ``base``, when given, is an existing file;
+    * if the task function has a ``check`` attribute (the default task has:
+      :func:`probisim.trial.check_point`), it is called as
+      ``check(point, *, context=context)`` with the empty point (the base and
+      the ``outputs``) and then with each parameter alone at each of its bounds
+      (or grid values).  It raises for what the task would reject and may
+      return the resolved settings as a nested dict; then, in addition, every
+      table on a parameter's path must exist in the base (no new strain from a
+      typo), an integer setting needs ``integer = true``, and the value set
+      must be the value resolved (the override takes effect).
+
+    Combinations of parameters are not checked (only one at a time); a point
+    that fails for its combination fails as a task.
+    """
+    fn = _task_function(cfg.task)
+    if cfg.base and not Path(cfg.base).is_file():
+        raise _cerr("base", cfg.base, "the path of an existing base experiment file")
+    check = getattr(fn, "check", None)
+    if not callable(check):
+        return
+    context = _task_context(cfg)
+    try:
+        base_tree = check({}, context=context)
+    except ConfigError:
+        raise
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise ConfigError(f"{cfg.task} rejects the sweep: {type(exc).__name__}: {_inner(exc)}", path="task") from None
+    tree = base_tree if isinstance(base_tree, Mapping) else None
+    for i, p in enumerate(cfg.parameters):
+        where = f"parameters[{i}]"
+        try:
+            segs = _path_segments(p.path)
+        except ConfigError as exc:
+            raise ConfigError(f"'{p.path}' is not a valid path: {_inner(exc)}", path=f"{where}.path") from None
+        if tree is not None:
+            why = _missing_table(tree, segs)
+            if why:
+                raise ConfigError(f"'{p.path}' is not a setting of the base config: {why}", path=f"{where}.path")
+        known_leaf = tree is not None and _walk(tree, segs)[0]
+        for key, value in _probes(p):
+            try:
+                resolved = check({p.path: value}, context=context)
+            except (ConfigError, ValueError, TypeError, KeyError) as exc:
+                if tree is not None and not known_leaf:  # a new key: a typo, or a bad value for a new entry
+                    raise ConfigError(f"'{p.path}' (set to {value!r}) is rejected: {_inner(exc)}",
+                                      path=f"{where}.path") from None
+                raise ConfigError(f"{p.path} = {value!r} is rejected: {_inner(exc)}", path=f"{where}.{key}") from None
+            if not isinstance(resolved, Mapping):
+                continue
+            found, got = _walk(resolved, segs)
+            if not found or isinstance(got, bool) or not isinstance(got, int | float):
+                continue
+            if isinstance(got, int) and not p.integer:
+                raise _cerr(f"{where}.integer", False,
+                            f"true, with whole-number {'values' if p.values else 'low and high'}: "
+                            f"'{p.path}' is an integer setting")
+            if float(got) != float(value):
+                raise ConfigError(f"{p.path} = {value!r} resolves to {got!r} in the base config: "
+                                  "the override does not take effect", path=f"{where}.path")
+
+
+# --------------------------------------------------------------------------
 # running
 # --------------------------------------------------------------------------
 
@@ -871,6 +1050,8 @@ def _run_tasks(
         raise ValueError("pass either resume=True or force=True, not both")
     t_start = time.perf_counter()
     design_text = _design_csv(cfg, tasks, design_labels)
+    # built (not started) before the directory is touched: a missing Dask fails here
+    chosen, chosen_owned = _choose_executor(executor, jobs, scheduler)
     _prepare_dir(out, cfg, design_text, resume=resume, force=force)
     tasks_dir, failed_dir = out / "tasks", out / "failed"
 
@@ -893,7 +1074,7 @@ def _run_tasks(
     fn = functools.partial(execute_task, cfg.task, _task_context(cfg), wanted)
     failed_now: set[str] = set()
     if todo:
-        ex, owned = _choose_executor(executor, jobs, scheduler)
+        ex, owned = chosen, chosen_owned
     else:  # nothing to run: do not start a pool or a cluster
         ex, owned = get_executor("serial"), False
     ex_name = ex.describe()
@@ -1016,6 +1197,7 @@ def run_sweep(
     out = Path(out_dir)
     cfg = _resolve_config(config, out, resume, overrides)
     tasks = make_tasks(cfg, make_design(cfg))
+    check_sweep(cfg)
     return _run_tasks(
         cfg, out, tasks, None,
         jobs=jobs, scheduler=scheduler, executor=executor,
@@ -1056,6 +1238,7 @@ def run_sensitivity(
         raise _cerr("design.kind", cfg.design.kind, "'sobol' for run_sensitivity")
     points, labels = saltelli_design(cfg)
     tasks = make_tasks(cfg, points)
+    check_sweep(cfg)
     sweep = _run_tasks(
         cfg, out, tasks, labels,
         jobs=jobs, scheduler=scheduler, executor=executor,
