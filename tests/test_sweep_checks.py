@@ -106,7 +106,7 @@ def one_error_line(capsys) -> str:
 
 SENSITIVITY_CASES = {
     # name: (changes to the valid sweep, words the one error line must hold)
-    "missing base": (dict(base="no_such_base.toml"), ["'base'", "no_such_base.toml", "existing"]),
+    "missing base": (dict(base="no_such_base.toml"), ["'base'", "no_such_base.toml", "no file"]),
     "misspelt parameter path": (
         dict(parameters=[{"path": "n_randomised", "low": 20.0, "high": 40.0, "integer": True}]),
         ["'parameters[0].path'", "n_randomised", "did you mean 'n_randomized'"],

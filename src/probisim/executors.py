@@ -67,6 +67,7 @@ __all__ = [
     "WorkerLostError",
     "get_executor",
     "cpu_count",
+    "watch_parent",
 ]
 
 EXECUTOR_KINDS = ("serial", "processes", "dask")

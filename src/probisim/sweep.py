@@ -836,22 +836,21 @@ def _missing_table(tree: Mapping, segs: Sequence) -> str | None:
 
     node: Any = tree
     for depth, seg in enumerate(segs[:-1]):
-        where = _config._format_path(segs[:depth]) or "the top level"
-        if isinstance(seg, int):
-            if isinstance(node, list) and seg < len(node):
+        where = f"in '{_config._format_path(segs[:depth])}'" if depth else "at the top level"
+        if isinstance(seg, int) and isinstance(node, list):
+            if seg < len(node):
                 node = node[seg]
                 continue
-            size = len(node) if isinstance(node, list) else 0
-            return f"index [{seg}] is out of range ('{where}' has {size} element(s) in the base config)"
-        if isinstance(node, Mapping):
+            return f"index [{seg}] is out of range (the base config has {len(node)} element(s) {where})"
+        if isinstance(seg, str) and isinstance(node, Mapping):
             if seg in node:
                 node = node[seg]
                 continue
             known = [str(k) for k in node]
-            close = get_close_matches(str(seg), known, n=1)
+            close = get_close_matches(seg, known, n=1)
             hint = f" — did you mean '{close[0]}'?" if close else (f" (it has {', '.join(known[:12])})" if known else "")
-            return f"the base config has no '{seg}' in '{where}'{hint}"
-        return None  # a scalar or list mid-path: the probes below report it
+            return f"the base config has no '{seg}' {where}{hint}"
+        return None  # an index into a table or a key into a list or scalar: the probes report it
     return None
 
 
@@ -893,7 +892,9 @@ def check_sweep(cfg: SweepConfig) -> None:
     """
     fn = _task_function(cfg.task)
     if cfg.base and not Path(cfg.base).is_file():
-        raise _cerr("base", cfg.base, "the path of an existing base experiment file")
+        # the whole path (a value in a ConfigError is shortened to 80 characters)
+        raise ConfigError(f"no file {cfg.base} (expected the base experiment config; "
+                          "a relative path is relative to the sweep file)", path="base")
     check = getattr(fn, "check", None)
     if not callable(check):
         return
