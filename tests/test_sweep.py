@@ -503,7 +503,8 @@ def test_killing_the_parent_leaves_no_worker(tmp_path):
         "design": {"kind": "sobol", "n": 2},
         "parameters": [{"path": "a", "low": 0.0, "high": 1.0}, {"path": "b", "low": 0.0, "high": 1.0}],
     }))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(src), str(tests), os.environ.get("PYTHONPATH", "")]))
+    paths = [str(src), str(tests), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
     log = open(tmp_path / "stderr.txt", "w+")
     parent = subprocess.Popen(
         [sys.executable, "-m", "probisim", "sensitivity", str(sweep_file), "--jobs", "2",
