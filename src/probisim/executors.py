@@ -22,7 +22,8 @@ Three kinds, all built by :func:`get_executor`:
     thread that watches the parent: if the process that started the pool dies
     (even by ``SIGKILL``, which runs no clean-up), every worker exits within
     about a second -- busy or idle -- and the ``multiprocessing`` resource
-    tracker, whose pipe only the parent and the workers hold, follows it.
+    tracker, whose pipe only the parent and the workers hold, follows it
+    (after removing the pool's semaphores, with a "leaked semaphore" warning).
     (Neither the standard pool nor loky 3.x does this by itself: their workers
     block on a queue pipe that they hold both ends of.)  At most ``2 * jobs``
     items are in flight at a time, so an interrupt or a crash touches few items.
