@@ -291,6 +291,8 @@ def _sweep_common(args, fn_name: str) -> int:
     from . import sweep
 
     fn = getattr(sweep, fn_name)
+    if args.resume and args.force:
+        raise CLIError("--resume continues a sweep and --force starts it over: give one of them")
     # "local" (a LocalCluster on this machine) and "tcp://..." both go to Dask
     kw = dict(jobs=args.jobs, scheduler=args.scheduler, resume=args.resume, force=args.force,
               progress=not args.quiet, overrides=list(args.set or ()))
