@@ -266,7 +266,7 @@ def _check_design(cfg: TrialConfig) -> None:
     period."""
     seen = {}
     for k, e in enumerate(cfg.endpoints):
-        key = (e.score, endpoint_visit(e, cfg.schedule))
+        key = (e.score, _endpoint_visit(e, cfg.schedule))
         if key in seen:
             raise ConfigError(path=f"endpoints[{k}]", value={"score": key[0], "visit": key[1]},
                               expected=f"each (score, visit) once; endpoints[{seen[key]}] is the same endpoint")
@@ -290,7 +290,7 @@ def _check_design(cfg: TrialConfig) -> None:
     object.__setattr__(cfg, "arms", arms)
 
 
-def endpoint_visit(e: Endpoint, sched: Schedule) -> int:
+def _endpoint_visit(e: Endpoint, sched: Schedule) -> int:
     """The visit an endpoint is analysed at: its own, else the visit nearest the end of
     treatment."""
     return e.visit if e.visit is not None else min(sched.visits, key=lambda v: abs(v - sched.treatment_days))
@@ -643,7 +643,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     ctrl = [a.name for a in cfg.arms].index(cfg.analysis.control_arm)
     arm_obs = sim_arm[ord_idx].reshape(R, n)
     for e in cfg.endpoints:
-        v_end = endpoint_visit(e, sched)
+        v_end = _endpoint_visit(e, sched)
         src = bio if e.score in BIOMARKER_ENDPOINTS else visit_scores
         if v_end not in src or 0 not in src:
             raise ConfigError(path="endpoints", value=e.score, expected=f"measured at day 0 and day {v_end}")
