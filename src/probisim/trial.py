@@ -18,10 +18,40 @@ One call runs R replicate trials as one population through the kernel:
 
 With ``potential_outcomes = true`` every enrolled person is simulated in every
 arm with the same random numbers, so individual treatment effects are known.
+
+Timing of a day
+---------------
+Day 0 is the baseline visit and the first day of treatment. Each day d runs in
+this order:
+
+1. **visit** (on visit days): measures the state at the *start* of day d, i.e.
+   after days ..., d-2, d-1 have been simulated and before anything of day d.
+   Instruments recall the latent states of the days before the visit (PSS-10:
+   days d-30 .. d-1, each day's state taken at its end); stool and blood are
+   sampled from the state at the start of day d. Trajectory summaries
+   (``trajectory_every``) are taken at the same moment;
+2. **doses and the day's dynamics**: today's interventions (with adherence),
+   the visit's study contact, and one kernel step of day d;
+3. **dropout draw** (days 0 .. end-1): a participant whose ``dropout_day`` is d
+   attended a visit on day d and took day d's doses; from day d+1 on they take
+   nothing and miss every visit.
+
+Consequences: the baseline visit (day 0) is pre-dose; a visit on an
+intervention's ``end_day`` (exclusive) sees the effect of its last dose (day
+``end_day - 1``); the visit on the last day (treatment + follow-up) ends the
+simulation, and that day is not simulated. The screening visit follows the
+same rule: burn-in is ``population.burn_in_days`` days ending on the day before
+screening, and screening measures the start of day
+``-screening.days_before_baseline``. With ``days_before_baseline = 0`` the
+screening visit *is* the baseline visit: the instruments used for screening are
+administered once, and the randomized participants' day-0 scores on them are
+their screening scores (the same item responses). :func:`probisim.simulate`
+records states by the same rule (the record of day d is the start of day d).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -32,7 +62,7 @@ from . import analysis, biomarkers, instruments
 from . import kernels as K
 from . import rng
 from .config import ConfigError, check_label, from_dict, load_raw, param
-from .interventions import Intervention
+from .interventions import Intervention, resolve_end_day
 from .model import ModelConfig, check_intervention_names, compile_model
 from .population import Population, PopulationConfig, generate
 from .sim import DAY_OFFSET, Engine, _progress, numba_threads, resolve_defaults, strains_in
@@ -105,7 +135,8 @@ class Schedule:
     treatment_days: int = param(42, bounds=(1, 3650), integer=True, unit="day", doc="intervention period")
     follow_up_days: int = param(28, bounds=(0, 3650), integer=True, unit="day", doc="washout follow-up after treatment")
     visits: tuple[int, ...] = param(default_factory=lambda: (0, 21, 42, 56, 70), unit="day",
-                                    doc="visit days (day 0 = baseline)")
+                                    doc="visit days (day 0 = baseline); a visit on day d measures the state at "
+                                        "the start of day d, before that day's doses")
     instruments: tuple[str, ...] = param(default_factory=lambda: ("pss10",),
                                          doc="instruments administered at every visit")
     biomarker_visits: tuple[int, ...] = param(default_factory=lambda: (0, 42, 56), unit="day",
@@ -165,11 +196,13 @@ class TrialConfig:
     population: PopulationConfig = param(default_factory=PopulationConfig, doc="source population")
     screening: Screening = param(default_factory=Screening, doc="screening")
     randomization: Randomization = param(default_factory=Randomization, doc="randomization")
-    arms: tuple[Arm, ...] = param(default_factory=lambda: (Arm(name="placebo"),), doc="arms")
+    arms: tuple[Arm, ...] = param(default_factory=tuple,
+                                  doc="arms (required: at least two, one of them analysis.control_arm)")
     schedule: Schedule = param(default_factory=Schedule, doc="visits and periods")
     dropout: Dropout = param(default_factory=Dropout, doc="dropout hazard")
-    endpoints: tuple[Endpoint, ...] = param(default_factory=lambda: (Endpoint(score="pss10", primary=True),),
-                                            doc="analysed outcomes")
+    endpoints: tuple[Endpoint, ...] = param(default_factory=tuple,
+                                            doc="analysed outcomes (required: at least one; each score and "
+                                                "visit once)")
     analysis: AnalysisConfig = param(default_factory=AnalysisConfig, doc="analysis settings")
 
     def __post_init__(self):
@@ -179,6 +212,7 @@ class TrialConfig:
             raise ConfigError(path="arms", value=names, expected="distinct arm names")
         for i, arm in enumerate(self.arms):
             check_intervention_names(self.model, arm.interventions, f"arms[{i}].interventions")
+        _check_essentials(self)
         if self.analysis.control_arm not in names:
             raise ConfigError(path="analysis.control_arm", value=self.analysis.control_arm,
                               expected=f"one of the arms: {', '.join(names)}")
@@ -219,6 +253,49 @@ class TrialConfig:
             if self.randomization.block_size % total:
                 raise ConfigError(path="randomization.block_size", value=self.randomization.block_size,
                                   expected=f"a multiple of the sum of allocation ratios ({total})")
+        _check_design(self)
+
+
+def _check_essentials(cfg: TrialConfig) -> None:
+    """A controlled trial needs a control arm and at least one arm to compare with it,
+    and something to analyse (an empty config is not a trial)."""
+    if len(cfg.arms) < 2:
+        raise ConfigError(path="arms", value=[a.name for a in cfg.arms],
+                          expected="at least two [[arms]]: a control arm and an arm compared with it")
+    if not cfg.endpoints:
+        raise ConfigError(path="endpoints", value=[],
+                          expected="at least one [[endpoints]] table (score, optional visit, primary)")
+
+
+def _check_design(cfg: TrialConfig) -> None:
+    """Cross-field checks of the design, then defaults that depend on it (run last in
+    ``TrialConfig.__post_init__``): endpoints are distinct, interventions start at day 0
+    unless declared as a run-in, and a missing ``end_day`` ends with the treatment
+    period."""
+    seen = {}
+    for k, e in enumerate(cfg.endpoints):
+        key = (e.score, endpoint_visit(cfg, e))
+        if key in seen:
+            raise ConfigError(path=f"endpoints[{k}]", value={"score": key[0], "visit": key[1]},
+                              expected=f"each (score, visit) once; endpoints[{seen[key]}] is the same endpoint")
+        seen[key] = k
+    lead = cfg.screening.days_before_baseline
+    for i, arm in enumerate(cfg.arms):
+        for j, iv in enumerate(arm.interventions):
+            where = f"arms[{i}].interventions[{j}].start_day"
+            if iv.start_day < 0 and not iv.run_in:
+                raise ConfigError(path=where, value=iv.start_day,
+                                  expected="a day >= 0 (the baseline visit); an intervention before it must be "
+                                           "declared run_in = true")
+            if iv.start_day < -lead:
+                raise ConfigError(path=where, value=iv.start_day,
+                                  expected=f"a day >= {-lead}, the screening visit "
+                                           "(-screening.days_before_baseline): nobody is enrolled before it")
+    # resolved here, not at run time, so `probisim validate` and the saved config show it
+    arms = tuple(dataclasses.replace(a, interventions=resolve_end_day(
+        a.interventions, cfg.schedule.treatment_days, f"arms[{i}].interventions",
+        "the end of the treatment period (schedule.treatment_days)")) for i, a in enumerate(cfg.arms))
+    object.__setattr__(cfg, "arms", arms)
 
 
 def screening_scores(cfg: TrialConfig) -> list[str]:
@@ -309,22 +386,40 @@ class TrialResult:
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-def _latents_for(ring: np.ndarray, day_index: int, recall: int) -> dict[str, np.ndarray]:
-    """Mean latent over the recall window ending today (ring holds daily M)."""
+def _ring_slot(day: int) -> int:
+    """Column of the latent ring that holds the state at the end of ``day``."""
+    return (day + DAY_OFFSET) % _RING
+
+
+def _latents_for(ring: np.ndarray, day: int, recall: int) -> dict[str, np.ndarray]:
+    """Mean latent over the recall window of a visit at the start of ``day``: the
+    states at the end of days day-recall .. day-1 (the ring holds one per day)."""
     r = min(recall, _RING)
-    idx = [(day_index - k) % _RING for k in range(r)]
+    idx = [_ring_slot(day - 1 - k) for k in range(r)]
     mean = ring[:, idx, :].mean(axis=1)
     return {"P": mean[:, 0], "A": mean[:, 1], "D": mean[:, 2]}
 
 
-def _administer_all(names, ring, day_index, keys, pids, day) -> dict[str, np.ndarray]:
+def _administer_all(names, ring, day, keys, pids, given=None) -> dict[str, np.ndarray]:
+    """Every score of the instruments ``names`` at a visit at the start of ``day``.
+    ``given`` maps an instrument to scores already recorded at this visit (the
+    screening administration when screening is the baseline visit): those are used
+    as they are, not administered again."""
     out = {}
     for name in names:
+        if given and name in given:
+            out.update(given[name])
+            continue
         inst = instruments.INSTRUMENTS[name]
-        lat = _latents_for(ring, day_index, inst.recall_days)
+        lat = _latents_for(ring, day, inst.recall_days)
         out.update({k: v.astype(np.float64) for k, v in
                     instruments.administer(name, lat, keys=keys, pids=pids, day=day).items()})
     return out
+
+
+def _screening_instruments(cfg: TrialConfig) -> list[str]:
+    """Instruments administered at screening: those named by the inclusion criteria."""
+    return list(dict.fromkeys(instruments.score_info(c.score)["instrument"] for c in cfg.screening.criteria))
 
 
 def _allocate(cfg: TrialConfig, R: int, n: int, strata: np.ndarray, seed: int) -> np.ndarray:
@@ -356,13 +451,19 @@ def _allocate(cfg: TrialConfig, R: int, n: int, strata: np.ndarray, seed: int) -
 
 
 def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
-    """Burn in candidates, screen them, keep the first n eligible per replicate."""
+    """Burn in candidates, screen them, keep the first n eligible per replicate.
+
+    Returns the enrolled population ordered by (replicate, pid), their screening
+    scores, the latent ring (their daily latent states up to the day before
+    screening, for the recall windows of the first visits) and the number screened
+    per replicate."""
     n_need = cfg.n_randomized
     lead = cfg.screening.days_before_baseline
     crit = cfg.screening.criteria
-    screen_insts = list(dict.fromkeys(instruments.score_info(c.score)["instrument"] for c in crit))
+    screen_insts = _screening_instruments(cfg)
     kept: list[Population] = []
     kept_scores: list[dict] = []
+    kept_rings: list[np.ndarray] = []
     have = np.zeros(R, np.int64)
     next_pid = np.zeros(R, np.int64)
     screened = np.zeros(R, np.int64)
@@ -383,18 +484,19 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
         pop = generate(model, cfg.population, pids, reps, seed)
         eng = Engine(model, pop, seed)
         ring = np.repeat(pop.M[:, None, :], _RING, axis=1)
-        bar = _progress(burn + 1, progress, desc=f"burn-in and screening, batch {batch} ({pids.size} candidates)")
+        bar = _progress(burn, progress, desc=f"burn-in and screening, batch {batch} ({pids.size} candidates)")
         batch += 1
-        for d in range(-burn - lead, -lead + 1):
+        # burn-in: the days before the screening visit, which measures the start of day -lead
+        for d in range(-burn - lead, -lead):
             DRV, IMM, KILL, _ = eng.drivers(d)
             eng.advance(d, DRV, IMM, KILL)
-            ring[:, (d + DAY_OFFSET) % _RING] = pop.M
+            ring[:, _ring_slot(d)] = pop.M
             if bar is not None:
                 bar.update(1)
         if bar is not None:
             bar.close()
         ikeys = rng.participant_keys(seed, reps, "instruments")
-        scores = _administer_all(screen_insts, ring, (-lead + DAY_OFFSET) % _RING, ikeys, pids, -lead)
+        scores = _administer_all(screen_insts, ring, -lead, ikeys, pids)
         ok = np.ones(pids.size, bool)
         for c in crit:
             s = scores[c.score]
@@ -416,6 +518,7 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
         sub = pop.subset(np.flatnonzero(take))
         kept.append(sub)
         kept_scores.append({k: v[take] for k, v in scores.items()})
+        kept_rings.append(ring[take])
     # stack and order by (replicate, pid)
     pop = _concat(kept)
     scores = {k: np.concatenate([s[k] for s in kept_scores]) if kept_scores[0] else np.empty(0)
@@ -423,7 +526,8 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
     order = np.lexsort((pop.pids, pop.replicate))
     pop = pop.subset(order)
     scores = {k: v[order] for k, v in scores.items()}
-    return pop, scores, screened
+    ring = np.concatenate(kept_rings)[order]
+    return pop, scores, ring, screened
 
 
 def _concat(pops: list[Population]) -> Population:
@@ -468,7 +572,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     end = sched.treatment_days + sched.follow_up_days
     timings = {}
 
-    pop, screen_scores, screened = _enrol(cfg, model, R, seed, progress)
+    pop, screen_scores, enrol_ring, screened = _enrol(cfg, model, R, seed, progress)
     timings["enrol_s"] = time.perf_counter() - t0
     bar = _progress(lead + end, progress, desc=f"trial ({R} replicates x {n} randomized)")
     strat_score = cfg.randomization.stratify_on
@@ -498,7 +602,13 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
         zb = rng.normals(bkey, np.full(R, 0xFFFFFFFF, np.uint32), 0, 7, 1)[:, 0]
         eng.viability = 10.0 ** (cfg.product_viability_sd_log10 * zb)[sim_pop.replicate]
     groups = [(np.flatnonzero(sim_arm == a), cfg.arms[a].interventions) for a in range(A)]
-    ring = np.repeat(sim_pop.M[:, None, :], _RING, axis=1)
+    ring = np.concatenate([enrol_ring] * copies)  # daily latents of the days before screening
+    # screening on the baseline visit (days_before_baseline = 0): that visit's
+    # administration of the screening instruments is the screening one
+    screen_given = {}
+    if lead == 0:
+        for name in _screening_instruments(cfg):
+            screen_given[name] = {k: np.tile(screen_scores[k], copies) for k in instruments.INSTRUMENTS[name].scales}
     ikeys = rng.participant_keys(seed, sim_pop.replicate, "instruments")
     bkeys = rng.participant_keys(seed, sim_pop.replicate, "biomarkers")
     dkeys = rng.participant_keys(seed, sim_pop.replicate, "dropout")
@@ -518,7 +628,24 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     visit_set = set(sched.visits)
 
     t1 = time.perf_counter()
-    for d in range(-lead + 1, end + 1):
+    # the day's order (module docstring): visit at the start of day d, then the day's
+    # doses and dynamics, then the dropout draw; the last visit day is not simulated
+    for d in range(-lead, end + 1):
+        if d == 0:
+            base_latent = sim_pop.M[:, pl].copy()
+        if d in visit_set:
+            att = on_study.copy()
+            sc = _administer_all(sched.instruments, ring, d, ikeys, sim_pop.pids,
+                                 given=screen_given if d == -lead else None)
+            for k in sc:
+                sc[k][~att] = np.nan
+            visit_scores[d] = sc
+            if d in sched.biomarker_visits:
+                bio[d] = _measure_biomarkers(model, sim_pop, bkeys, d, att, sched.sequencing_16s)
+        if d in traj_days:
+            traj[traj_days.index(d)] = _summarize_state(model, sim_pop, sim_arm, on_study, traj_vars, A)
+        if d == end:
+            break
         visit = np.zeros(N_sim)
         if d in visit_set:
             visit[on_study] = 1.0
@@ -529,27 +656,16 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
                     prescribed[rows] += on_study[rows]
                     taken[rows] += t
         eng.advance(d, DRV, IMM, KILL)
-        ring[:, (d + DAY_OFFSET) % _RING] = sim_pop.M
-        if d == 0:
-            base_latent = sim_pop.M[:, pl].copy()
-        if d in visit_set:
-            att = on_study
-            sc = _administer_all(sched.instruments, ring, (d + DAY_OFFSET) % _RING, ikeys, sim_pop.pids, d)
-            for k in sc:
-                sc[k][~att] = np.nan
-            visit_scores[d] = sc
-            if d in sched.biomarker_visits:
-                bio[d] = _measure_biomarkers(model, sim_pop, bkeys, d, att, sched.sequencing_16s)
-        if d in traj_days:
-            traj[traj_days.index(d)] = _summarize_state(model, sim_pop, sim_arm, on_study, traj_vars, A)
+        ring[:, _ring_slot(d)] = sim_pop.M
         if d >= 0:
+            # end of day d: who leaves (having attended today's visit and taken today's doses)
             h = cfg.dropout.hazard_per_day * prop * arm_hr * np.exp(
                 cfg.dropout.worsening_log_hr * np.maximum(sim_pop.M[:, pl] - base_latent, 0.0))
             if d in visit_set:
                 h = h * cfg.dropout.visit_hazard_ratio
             u = rng.uniforms(dkeys, sim_pop.pids, d + DAY_OFFSET, 0, 1)[:, 0]
             # potential-outcome copies share the dropout of the observed arm's copy only
-            newly = on_study & (u < -np.expm1(-h)) & (d < end)
+            newly = on_study & (u < -np.expm1(-h))
             on_study &= ~newly
             drop_day[newly] = d
         if bar is not None:
