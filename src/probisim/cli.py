@@ -144,9 +144,15 @@ def cmd_plot(args) -> int:
     from .plotting import plot_all
     from .store import read_results
 
+    from .outdir import MARKER, is_results_dir
+
     d = Path(args.results_dir)
-    if not (d / "manifest.json").is_file():
-        raise CLIError(f"'{d}' is not a probisim results directory (no manifest.json)")
+    if not is_results_dir(d) or not (d / "manifest.json").is_file():
+        raise CLIError(f"'{d}' is not a probisim results directory (no {MARKER} marker or no manifest.json); "
+                       "plot redraws only the figures of a directory written by 'probisim run'")
+    figs = d / "figures"
+    if os.path.islink(figs) or (os.path.lexists(figs) and not figs.is_dir()):
+        raise CLIError(f"'{figs}' is not a directory written by probisim (a link or a file); refusing to write there")
     res = read_results(d)
     paths = plot_all(res, d / "figures", fmt=args.format)
     for p in paths:
@@ -296,7 +302,18 @@ def _sweep_common(args, fn_name: str) -> int:
     # "local" (a LocalCluster on this machine) and "tcp://..." both go to Dask
     kw = dict(jobs=args.jobs, scheduler=args.scheduler, resume=args.resume, force=args.force,
               progress=not args.quiet, overrides=list(args.set or ()))
-    out = args.out or str(Path("results") / Path(args.sweep).stem)
+    if args.out:
+        out = args.out
+    else:
+        from .config import ConfigError, check_label
+
+        stem = Path(args.sweep).stem
+        try:
+            check_label("sweep file name", stem)
+        except ConfigError:
+            raise CLIError(f"cannot name the output directory after '{args.sweep}' ('{stem}' is not a plain "
+                           "name): give --out") from None
+        out = str(Path("results") / stem)
     try:
         fn(args.sweep, out, **kw)
     except (sweep.OutputExistsError, sweep.SweepMismatchError) as exc:

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["MARKER", "OutputError", "OutputExistsError", "OutputBusyError", "OutputPlan", "OutputClaim",
-           "check_output", "is_results_dir"]
+           "check_output", "is_results_dir", "SWEEP_KIND", "check_sweep_dir", "SweepDirClaim"]
 
 #: marker file that makes a directory a probisim results directory (removable with --force)
 MARKER = ".probisim-results"
@@ -108,8 +108,9 @@ def _cwd_inside(path: Path) -> bool:
     return cwd == real or real in cwd.parents
 
 
-def is_results_dir(path) -> bool:
-    """True if ``path`` is a real directory (not a link) holding the marker as a regular file."""
+def is_results_dir(path, kind: str = _MARKER_KIND) -> bool:
+    """True if ``path`` is a real directory (not a link) holding the marker of ``kind``
+    (a trial results directory unless said) as a regular file."""
     p = Path(path)
     try:
         if not stat.S_ISDIR(os.lstat(p).st_mode):
@@ -120,7 +121,7 @@ def is_results_dir(path) -> bool:
     if not stat.S_ISREG(st.st_mode) or st.st_size > 4096:
         return False
     try:
-        return json.loads((p / MARKER).read_text(encoding="utf-8")).get("kind") == _MARKER_KIND
+        return json.loads((p / MARKER).read_text(encoding="utf-8")).get("kind") == kind
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -169,6 +170,22 @@ def check_output(out, *, force: bool = False) -> OutputPlan:
     existing directory while ``force`` is false, or an existing directory that
     is not a probisim results directory (even with ``force``).
     """
+    plan = _check_location(out, force)
+    given, target = plan.given, plan.target
+    if plan.exists:
+        if not os.path.isdir(target):
+            raise OutputError(f"output directory '{_short(given)}' exists and is not a directory")
+        if not force:
+            raise OutputExistsError(f"output directory '{_short(given)}' already exists; use --force to overwrite it")
+        if not is_results_dir(target):
+            raise OutputError(f"output directory '{_short(given)}' exists but is not a probisim results directory (no "
+                              f"{MARKER} marker); refusing to replace it even with --force: choose another --out "
+                              "or remove it yourself")
+    return plan
+
+
+def _check_location(out, force: bool) -> OutputPlan:
+    """Every check of :func:`check_output` but what an existing target may be."""
     given = os.fspath(out)
     if not isinstance(given, str):
         given = os.fsdecode(given)
@@ -233,15 +250,6 @@ def check_output(out, *, force: bool = False) -> OutputPlan:
         raise OutputError(f"output directory '{_short(given)}' is the working directory or one of its parents "
                           f"('{_short(target)}'); choose a new directory")
     exists = os.path.lexists(target)
-    if exists:
-        if not os.path.isdir(target):
-            raise OutputError(f"output directory '{_short(given)}' exists and is not a directory")
-        if not force:
-            raise OutputExistsError(f"output directory '{_short(given)}' already exists; use --force to overwrite it")
-        if not is_results_dir(target):
-            raise OutputError(f"output directory '{_short(given)}' exists but is not a probisim results directory (no "
-                              f"{MARKER} marker); refusing to replace it even with --force: choose another --out "
-                              "or remove it yourself")
     return OutputPlan(given=given, parent=parent, name=name, force=bool(force), exists=exists,
                       missing_parents=tuple(reversed(missing)))
 
@@ -410,5 +418,106 @@ class OutputClaim:
                 except OSError:
                     break
         self._made = []
+        if fd is not None:
+            os.close(fd)
+
+
+# --------------------------------------------------------------------------
+# sweep directories: written in place, task by task (so a killed sweep resumes)
+# --------------------------------------------------------------------------
+SWEEP_KIND = "probisim sweep directory"
+
+
+def check_sweep_dir(out, *, resume: bool = False, force: bool = False, artifacts=()) -> OutputPlan:
+    """Check that a sweep may write into ``out`` (creating nothing).
+
+    The location passes the checks of :func:`check_output`. An existing ``out`` must
+    be a real directory that is either empty or marked as a probisim sweep directory
+    (a sweep never writes into, or deletes from, a directory it did not create);
+    a marked one that holds any of ``artifacts`` needs ``resume`` or ``force``.
+    """
+    plan = _check_location(out, force)
+    given, target = plan.given, plan.target
+    if not plan.exists:
+        return plan
+    if not os.path.isdir(target):
+        raise OutputError(f"output directory '{_short(given)}' exists and is not a directory")
+    marked = is_results_dir(target, SWEEP_KIND)
+    try:
+        names = {e.name for e in os.scandir(target)} - {MARKER, _LOCK}
+    except OSError as exc:
+        raise OutputError(f"cannot read output directory '{_short(given)}': {_strerror(exc)}") from None
+    if not marked and names:
+        raise OutputError(f"output directory '{_short(given)}' exists, is not empty and is not a probisim sweep "
+                          f"directory (no {MARKER} marker); refusing to write into it even with --force or --resume: "
+                          "choose another --out")
+    if marked and names & set(artifacts) and not (resume or force):
+        raise OutputExistsError(f"output directory '{_short(given)}' already holds a sweep; use --resume to continue "
+                                "it or --force to start over")
+    return plan
+
+
+class SweepDirClaim:
+    """Claim a sweep directory for one run (a context manager): check it
+    (:func:`check_sweep_dir`), create it with its marker, and hold an exclusive
+    lock on ``DIR/.probisim-lock`` until the run ends, so a second sweep into the
+    same directory fails at once (exit 2)."""
+
+    def __init__(self, out, *, resume: bool = False, force: bool = False, artifacts=()):
+        self._args = dict(resume=resume, force=force, artifacts=tuple(artifacts))
+        self.plan = check_sweep_dir(out, **self._args)
+        self._fd: int | None = None
+
+    @property
+    def target(self) -> Path:
+        return self.plan.target
+
+    def __enter__(self) -> "SweepDirClaim":
+        try:
+            self._acquire()
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def _acquire(self) -> None:
+        import fcntl
+
+        plan, target = self.plan, self.plan.target
+        try:
+            for d in (*plan.missing_parents, target):
+                try:
+                    os.mkdir(d)
+                except FileExistsError:
+                    pass
+            fd = os.open(target / _LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot create output directory '{_short(plan.given)}': {_strerror(exc)}: "
+                              f"'{exc.filename or target}'") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise OutputBusyError(f"another probisim sweep is writing '{_short(plan.given)}'; wait for it to finish "
+                                  "or choose another --out") from None
+        self._fd = fd
+        self.plan = check_sweep_dir(plan.given, **self._args)  # again, under the lock
+        if not is_results_dir(target, SWEEP_KIND):
+            try:
+                mfd = os.open(target / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                              0o644)
+                with os.fdopen(mfd, "w", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"kind": SWEEP_KIND, "marker_version": 1, "name": plan.name,
+                                         "created_by_pid": os.getpid(), "host": socket.gethostname()}) + "\n")
+            except OSError as exc:
+                raise OutputError(f"cannot write in output directory '{_short(plan.given)}': {_strerror(exc)}")\
+                    from None
+
+    def release(self) -> None:
+        """Release the lock (the lock file stays: it is inside the sweep's own directory). Idempotent."""
+        fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)

@@ -131,6 +131,7 @@ from typing import Any
 import numpy as np
 
 from .executors import Executor, WorkerLostError, get_executor
+from .outdir import OutputExistsError
 from .sweep_checks import check_sweep as _check_sweep
 from .sweep_checks import import_task as _import_task
 
@@ -516,17 +517,6 @@ def execute_task(task_spec: str, context: dict, wanted: tuple[str, ...], task: T
 # --------------------------------------------------------------------------
 
 
-class OutputExistsError(FileExistsError):
-    """The output directory already holds something; pass resume or force."""
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        super().__init__(
-            f"output directory {str(self.path)!r} already exists and is not empty; "
-            "use resume=True (--resume) to continue it or force=True (--force) to start over"
-        )
-
-
 class SweepMismatchError(ValueError):
     """Resuming a directory whose config or design differs from this run's."""
 
@@ -824,8 +814,10 @@ def _task_context(cfg: SweepConfig) -> dict:
 
 
 def _prepare_dir(out: Path, cfg: SweepConfig, design_text: str, *, resume: bool, force: bool) -> None:
-    nonempty = out.exists() and any(out.iterdir())
-    if nonempty and resume:
+    """Fill a claimed sweep directory (:class:`~probisim.outdir.SweepDirClaim`: marked as
+    probisim's and locked): check that a resumed sweep is the same sweep, or remove the
+    previous sweep's files with ``force``."""
+    if resume:
         toml_path, design_path = out / "sweep.toml", out / "design.csv"
         if toml_path.exists():
             old = load_sweep_config(toml_path)
@@ -839,21 +831,28 @@ def _prepare_dir(out: Path, cfg: SweepConfig, design_text: str, *, resume: bool,
                 f"{design_path} differs from this run's design (different kind of run or changed "
                 "parameters); use a new directory or force=True"
             )
-    elif nonempty and force:
+    elif force:
         import shutil
 
         for name in _ARTIFACTS:
-            (out / name).unlink(missing_ok=True)
+            (out / name).unlink(missing_ok=True)  # a link is removed, never followed
         for name in _ARTIFACT_DIRS:
-            shutil.rmtree(out / name, ignore_errors=True)
-    elif nonempty:
-        raise OutputExistsError(out)
+            shutil.rmtree(out / name, ignore_errors=True)  # refuses links; fd-based inside the tree
     (out / "tasks").mkdir(parents=True, exist_ok=True)
     (out / "failed").mkdir(parents=True, exist_ok=True)
     if not (out / "sweep.toml").exists():
         _atomic_write_text(out / "sweep.toml", _config.dumps_toml(cfg))
     if not (out / "design.csv").exists():
         _atomic_write_text(out / "design.csv", design_text)
+
+
+def _claim(out: Path, resume: bool, force: bool):
+    """The sweep directory, checked, created with its marker and locked for this run."""
+    from .outdir import SweepDirClaim
+
+    if resume and force:
+        raise ValueError("pass either resume=True or force=True, not both")
+    return SweepDirClaim(out, resume=resume, force=force, artifacts=_ARTIFACTS + _ARTIFACT_DIRS)
 
 
 def _choose_executor(executor: Any, jobs: int | None, scheduler: Any) -> tuple[Executor, bool]:
@@ -893,8 +892,6 @@ def _run_tasks(
     progress: bool,
     desc: str,
 ) -> SweepResult:
-    if resume and force:
-        raise ValueError("pass either resume=True or force=True, not both")
     t_start = time.perf_counter()
     design_text = _design_csv(cfg, tasks, design_labels)
     # built (not started) before the directory is touched: a missing Dask fails here
@@ -1045,11 +1042,12 @@ def run_sweep(
     cfg = _resolve_config(config, out, resume, overrides)
     tasks = make_tasks(cfg, make_design(cfg))
     check_sweep(cfg)
-    return _run_tasks(
-        cfg, out, tasks, None,
-        jobs=jobs, scheduler=scheduler, executor=executor,
-        resume=resume, force=force, progress=progress, desc="sweep",
-    )
+    with _claim(out, resume, force):
+        return _run_tasks(
+            cfg, out, tasks, None,
+            jobs=jobs, scheduler=scheduler, executor=executor,
+            resume=resume, force=force, progress=progress, desc="sweep",
+        )
 
 
 def run_sensitivity(
@@ -1086,19 +1084,20 @@ def run_sensitivity(
     points, labels = saltelli_design(cfg)
     tasks = make_tasks(cfg, points)
     check_sweep(cfg)
-    sweep = _run_tasks(
-        cfg, out, tasks, labels,
-        jobs=jobs, scheduler=scheduler, executor=executor,
-        resume=resume, force=force, progress=progress, desc="sobol",
-    )
-    if not sweep.complete:
-        raise IncompleteSweepError(
-            f"{sweep.n_tasks - sweep.n_completed} of {sweep.n_tasks} Sobol' tasks did not finish "
-            f"(see {out / 'failed'}); rerun with resume=True",
-            sweep.failed,
+    with _claim(out, resume, force):
+        sweep = _run_tasks(
+            cfg, out, tasks, labels,
+            jobs=jobs, scheduler=scheduler, executor=executor,
+            resume=resume, force=force, progress=progress, desc="sobol",
         )
-    res = _sobol_analysis(cfg, sweep, confidence_level=confidence_level, n_resamples=n_resamples)
-    _write_sobol(res, cfg)
+        if not sweep.complete:
+            raise IncompleteSweepError(
+                f"{sweep.n_tasks - sweep.n_completed} of {sweep.n_tasks} Sobol' tasks did not finish "
+                f"(see {out / 'failed'}); rerun with resume=True",
+                sweep.failed,
+            )
+        res = _sobol_analysis(cfg, sweep, confidence_level=confidence_level, n_resamples=n_resamples)
+        _write_sobol(res, cfg)
     return res
 
 
