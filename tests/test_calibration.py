@@ -31,7 +31,7 @@ def test_calibration_cli_refuses_bad_arguments_without_running(tmp_path, capsys)
     existing.write_text("keep me")
     for argv, needle in ((["--replicates", "1"], "--replicates 1"),
                          (["--experiments", str(tmp_path)], "expected a directory holding community_depression.toml"),
-                         (["--csv", str(existing), "--replicates", "2"], "the file exists")):
+                         (["--csv", str(existing), "--replicates", "2"], "exists; expected a new path")):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2

@@ -37,6 +37,13 @@ primary = true
 """
 
 
+@pytest.fixture(autouse=True)
+def _hermetic_cwd(tmp_path, monkeypatch):
+    """validate and run check the default output location results/<name> relative to
+    the working directory: run every test in an empty one."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def cfg(tmp_path):
     p = tmp_path / "tiny.toml"
@@ -214,8 +221,7 @@ def test_sweep_local_scheduler_runs_on_a_local_dask_cluster(tmp_path, capsys):
     pytest.importorskip("distributed")
     sweep_toml = tmp_path / "sweep.toml"
     sweep_toml.write_text(
-        'base = "unused.toml"\n'
-        'task = "probisim.sweep.runner:ishigami"\n'
+        'task = "probisim.sweep.runner:ishigami"\n'  # a test task: no base experiment (a base must exist)
         'seed = 1\nreplicates = 1\noutputs = ["y"]\n'
         '[design]\nkind = "lhs"\nn = 4\nseed = 2\n'
         '[[parameters]]\npath = "x1"\nlow = -3.14\nhigh = 3.14\n'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
@@ -47,12 +48,14 @@ def _load(path: str, overrides) -> "object":
 # ---------------------------------------------------------------------------
 # subcommands
 # ---------------------------------------------------------------------------
-def cmd_run(args) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from ..store import write_results
-    from ..trial import run_trial
+def _preflight(args):
+    """Every check ``run`` makes before it simulates, shared by ``run`` and ``validate``
+    so the two cannot drift: the config (``--set``, ``--seed``, ``--replicates``
+    applied), the model it compiles, ``--threads`` and the output location
+    (``--out``/``--force``; checked without creating anything).  Returns
+    ``(config, output plan)``; raises ConfigError/OutputError (exit 2)."""
+    from ..core.outdir import check_output
+    from ..model.engine import _check_threads
 
     overrides = list(args.set or ())
     if args.seed is not None:
@@ -60,22 +63,58 @@ def cmd_run(args) -> int:
     if args.replicates is not None:
         overrides.append(f"replicates={args.replicates}")
     cfg = _load(args.config, overrides)
-    out = Path(args.out) if args.out else Path("results") / cfg.name
-    if out.exists() and not args.force:
-        raise CLIError(f"output directory '{out}' already exists; use --force to overwrite it")
-    _log(args, f"running '{cfg.name}': {cfg.replicates} replicates x {cfg.n_randomized} participants")
+    _compile_check(cfg)
+    _check_threads(args.threads)
+    out = args.out if args.out is not None else str(Path("results") / cfg.name)
+    return cfg, check_output(out, force=args.force)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """Within the block SIGTERM raises KeyboardInterrupt, so the run's cleanup (the
+    output claim's staging directory and lock file) happens on ``kill`` too."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
     try:
-        result = run_trial(cfg, threads=args.threads, progress=not args.quiet)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted during simulation; nothing was written", file=sys.stderr)
-        return 130
-    _log(args, f"simulated in {result.wall_s:.1f} s; writing {out}")
-    try:
-        path = write_results(result, out, force=args.force, fmt=args.format, seed=cfg.seed)
-    except KeyboardInterrupt:
-        partial = out.with_name(out.name + ".partial")
-        print(f"{PROG}: interrupted while writing; finished files are in '{partial}'", file=sys.stderr)
-        return 130
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def cmd_run(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ..core.outdir import OutputClaim
+    from ..store import write_results
+    from ..trial import run_trial
+
+    cfg, plan = _preflight(args)
+    # the claim (lock, marked staging directory) is taken before simulating; leaving
+    # the block removes whatever of it is left, on success, error or interrupt
+    with _sigterm_as_interrupt(), OutputClaim(plan.given, force=args.force) as claim:
+        _log(args, f"running '{cfg.name}': {cfg.replicates} replicates x {cfg.n_randomized} participants "
+                   f"(output '{plan.given}')")
+        try:
+            result = run_trial(cfg, threads=args.threads, progress=not args.quiet)
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted during simulation; nothing was written", file=sys.stderr)
+            return 130
+        _log(args, f"simulated in {result.wall_s:.1f} s; writing {plan.given}")
+        try:
+            path = write_results(result, plan.given, fmt=args.format, seed=cfg.seed, claim=claim)
+        except KeyboardInterrupt:
+            print(f"{PROG}: interrupted while writing; nothing was written to '{plan.given}'", file=sys.stderr)
+            return 130
     print(path)
     return 0
 
@@ -83,8 +122,7 @@ def cmd_run(args) -> int:
 def cmd_validate(args) -> int:
     from ..config import dumps_toml, to_dict
 
-    cfg = _load(args.config, args.set)
-    _compile_check(cfg)
+    cfg, _ = _preflight(args)
     sys.stdout.write(dumps_toml(to_dict(cfg)))
     return 0
 
@@ -106,9 +144,15 @@ def cmd_plot(args) -> int:
     from ..viz.trial_plots import plot_all
     from ..store import read_results
 
+    from ..core.outdir import MARKER, is_results_dir
+
     d = Path(args.results_dir)
-    if not (d / "manifest.json").is_file():
-        raise CLIError(f"'{d}' is not a probisim results directory (no manifest.json)")
+    if not is_results_dir(d) or not (d / "manifest.json").is_file():
+        raise CLIError(f"'{d}' is not a probisim results directory (no {MARKER} marker or no manifest.json); "
+                       "plot redraws only the figures of a directory written by 'probisim run'")
+    figs = d / "figures"
+    if os.path.islink(figs) or (os.path.lexists(figs) and not figs.is_dir()):
+        raise CLIError(f"'{figs}' is not a directory written by probisim (a link or a file); refusing to write there")
     res = read_results(d)
     paths = plot_all(res, d / "figures", fmt=args.format)
     for p in paths:
@@ -253,10 +297,23 @@ def _sweep_common(args, fn_name: str) -> int:
     from .. import sweep
 
     fn = getattr(sweep, fn_name)
+    if args.resume and args.force:
+        raise CLIError("--resume continues a sweep and --force starts it over: give one of them")
     # "local" (a LocalCluster on this machine) and "tcp://..." both go to Dask
     kw = dict(jobs=args.jobs, scheduler=args.scheduler, resume=args.resume, force=args.force,
               progress=not args.quiet, overrides=list(args.set or ()))
-    out = args.out or str(Path("results") / Path(args.sweep).stem)
+    if args.out:
+        out = args.out
+    else:
+        from ..config import ConfigError, check_label
+
+        stem = Path(args.sweep).stem
+        try:
+            check_label("sweep file name", stem)
+        except ConfigError:
+            raise CLIError(f"cannot name the output directory after '{args.sweep}' ('{stem}' is not a plain "
+                           "name): give --out") from None
+        out = str(Path("results") / stem)
     try:
         fn(args.sweep, out, **kw)
     except (sweep.OutputExistsError, sweep.SweepMismatchError) as exc:
@@ -303,28 +360,40 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a trial config and write a results directory", formatter_class=fmt,
                        description="Run the replicate trials of CONFIG and write a results directory "
                                    "(manifest.json, config.toml, CSV tables, summary.json, report.md, figures/). "
-                                   "Prints the directory path on stdout; progress and logs go to stderr.",
+                                   "Prints the directory path on stdout; progress and logs go to stderr. "
+                                   "The output location is checked and locked before simulating (a second run "
+                                   "on the same --out fails at once); results appear there only when complete.",
                        epilog="examples:\n  probisim run trial.toml\n"
                               "  probisim run trial.toml --replicates 500 --seed 3 --threads 2 --out results/big\n"
                               "  probisim run trial.toml --set dropout.hazard_per_day=0.005 --force --format pdf")
-    r.add_argument("config", metavar="CONFIG", help="trial config (TOML)")
-    add_set(r)
-    r.add_argument("--seed", type=int, help="master seed (overrides the config's seed)")
-    r.add_argument("--replicates", type=int, help="number of replicate trials (overrides the config)")
-    r.add_argument("--threads", type=int, help="numba threads (default: numba's default)")
-    r.add_argument("--out", metavar="DIR", help="results directory (default: results/<config name>/)")
-    r.add_argument("--force", action="store_true", help="overwrite an existing results directory")
+
+    def add_run_checked(sp):
+        """Options that run checks before simulating (validate checks them the same way)."""
+        sp.add_argument("config", metavar="CONFIG", help="trial config (TOML)")
+        add_set(sp)
+        sp.add_argument("--seed", type=int, help="master seed (overrides the config's seed)")
+        sp.add_argument("--replicates", type=int, help="number of replicate trials (overrides the config)")
+        sp.add_argument("--threads", type=int, help="numba threads (default: numba's default)")
+        sp.add_argument("--out", metavar="DIR", help="results directory (default: results/<config name>/); "
+                                                     "a new directory, or with --force a previous probisim result")
+        sp.add_argument("--force", action="store_true",
+                        help="replace an existing results directory (only one written by probisim)")
+
+    add_run_checked(r)
     r.add_argument("--quiet", action="store_true", help="no progress bar or log messages")
     r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
     r.set_defaults(func=cmd_run)
 
-    v = sub.add_parser("validate", help="print the fully resolved config as TOML", formatter_class=fmt,
-                       description="Load CONFIG (extends, presets and --set applied), check it, and print the "
+    v = sub.add_parser("validate", help="check a config as 'run' would; print it resolved as TOML",
+                       formatter_class=fmt,
+                       description="Load CONFIG (extends, presets and --set applied), make every check 'probisim "
+                                   "run' makes before simulating (the config, the model, --threads, and the output "
+                                   "location --out/--force, default results/<config name>/), and print the "
                                    "resolved configuration as TOML on stdout. Nothing is simulated or written.",
                        epilog="examples:\n  probisim validate trial.toml\n"
+                              "  probisim validate trial.toml --out results/big --force\n"
                               "  probisim validate trial.toml --set replicates=10 > resolved.toml")
-    v.add_argument("config", metavar="CONFIG", help="trial config (TOML)")
-    add_set(v)
+    add_run_checked(v)
     v.set_defaults(func=cmd_validate)
 
     pl = sub.add_parser("plot", help="redraw every figure of a results directory", formatter_class=fmt,
@@ -388,9 +457,11 @@ def main(argv=None) -> int:
         from ..model import SimulationError
     except ImportError:  # pragma: no cover
         SimulationError = RuntimeError  # noqa: N806
+    from ..core.outdir import OutputError
+
     try:
         return int(args.func(args) or 0)
-    except (CLIError, ConfigError) as exc:
+    except (CLIError, ConfigError, OutputError) as exc:
         _err(exc)
         return 2
     except FileExistsError as exc:

@@ -13,7 +13,7 @@ from dataclasses import MISSING
 from functools import lru_cache
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from ..core.errors import _fmt_num, _key_text, _show
+from ..core.errors import ConfigError, _fmt_num, _key_text, _show
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _META_DEFAULTS: dict[str, Any] = {
@@ -260,3 +260,39 @@ def _expected(tp: Any, meta: Mapping[str, Any]) -> str:
     return _type_name(inner)
 
 
+# ---------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------
+
+#: longest label (experiment, arm or task name) accepted; far below a file
+#: name's 255-byte limit, so a label plus a suffix always fits in one
+LABEL_MAX_CHARS = 100
+_LABEL_EXPECTED = (
+    f"a label of 1-{LABEL_MAX_CHARS} characters, not '.' or '..', "
+    "without '/', '\\', NUL or control characters"
+)
+
+
+def check_label(path: str, value: Any) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a safe label.
+
+    A label (an experiment's ``name``, an arm's name) is used to build file
+    and directory names, so it must never act as a path: it may not be empty,
+    ``.`` or ``..``, contain a path separator (``/`` or ``\\``), NUL or any
+    other control character, or be longer than :data:`LABEL_MAX_CHARS`
+    characters.  ``path`` is the dotted key reported in the error (relative
+    to the dataclass being built when raised from ``__post_init__``).
+    """
+    if not isinstance(value, str):
+        raise ConfigError(path=path, value=value, expected=_LABEL_EXPECTED)
+    problem = None
+    if value in ("", ".", ".."):
+        problem = "it is empty" if not value else f"'{value}' names a directory, not a label"
+    elif "/" in value or "\\" in value:
+        problem = "it contains a path separator"
+    elif any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+        problem = "it contains NUL or a control character"
+    elif len(value) > LABEL_MAX_CHARS:
+        problem = f"it is {len(value)} characters long"
+    if problem is not None:
+        raise ConfigError(f"not a valid label: {problem}", path=path, value=value, expected=_LABEL_EXPECTED)

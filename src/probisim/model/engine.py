@@ -22,7 +22,7 @@ from ..kernels import layout as K
 from ..kernels import rng
 from ..kernels.step import step_day
 from .compile import CompiledModel, ModelConfig, check_intervention_names, compile_model
-from .interventions import DayContext, Intervention
+from .interventions import DayContext, Intervention, resolve_end_day
 from .population import Population, PopulationConfig, generate, preset_traits
 
 __all__ = ["Engine", "SimConfig", "SimResult", "SimulationError", "simulate", "load_sim_config",
@@ -242,6 +242,13 @@ class SimConfig:
 
     def __post_init__(self):
         check_intervention_names(self.model, self.interventions, "interventions")
+        for j, iv in enumerate(self.interventions):
+            if iv.start_day < 0:
+                raise ConfigError(path=f"interventions[{j}].start_day", value=iv.start_day,
+                                  expected="a day >= 0 (simulate() gives no interventions during burn-in)")
+        # a missing end_day ends with the run; resolved here so the saved config shows it
+        object.__setattr__(self, "interventions",
+                           resolve_end_day(self.interventions, self.days, "interventions", "the end of the run"))
 
 
 @dataclass
@@ -316,7 +323,12 @@ def strains_in(interventions) -> tuple[str, ...]:
 def simulate(cfg: SimConfig | dict, *, threads: int | None = None, progress: bool = False) -> SimResult:
     """Build the population, burn it in, apply the interventions and record every
     ``record_every`` days and on the last day. ``threads`` (Numba threads) applies to
-    this call only. Like one replicate trial, the population recruits at its own site:
+    this call only.
+
+    Timing (as for trial visits, see :mod:`probisim.trial`): the record of day d is the
+    state at the *start* of day d, before that day's interventions; so day 0 is the
+    state at the end of burn-in (no dose yet) and day ``days`` the state after the last
+    simulated day (days 0 .. days-1 are simulated). Like one replicate trial, the population recruits at its own site:
     every trait score is shifted by a draw with SD ``population.between_trial_sd``
     (default 0.3); set it to 0 for a population at the community norm."""
     if isinstance(cfg, dict):
@@ -342,7 +354,7 @@ def _simulate(cfg: SimConfig, progress: bool) -> SimResult:
     groups = [(np.arange(cfg.n), cfg.interventions)] if cfg.interventions else []
     r = 0
     for day in range(0, cfg.days + 1):
-        if day == rec_days[r]:
+        if day == rec_days[r]:  # start of day `day`: before its interventions
             ab[:, r], ho[:, r], mo[:, r] = pop.N, pop.H, pop.M
             r += 1
             if r == len(rec_days):

@@ -1,7 +1,15 @@
 """Interventions as schedules: what each one changes on a given day.
 
 An intervention is active on days ``start_day <= day < end_day`` (day 0 is the
-first day after burn-in). Each one writes into the day's driver arrays of the
+first day after burn-in, the day of the baseline visit). ``end_day`` may be
+left out: a trial config then ends it with the treatment period
+(``schedule.treatment_days``) and a :class:`~probisim.sim.SimConfig` with the
+run (``days``); both resolve it when the config is read, so the resolved
+config shows the day. (An intervention handed straight to the
+:class:`~probisim.sim.Engine` without an ``end_day`` never ends.) In a trial an
+intervention may start before day 0 only if it is declared ``run_in = true``.
+
+Each one writes into the day's driver arrays of the
 participants it applies to: diet and stress drivers (``DRV``), immigration of
 live cells (``IMM``, cells/g/day) and antibiotic kill rates (``KILL``, 1/day).
 Products taken by mouth (capsules, sachets) and stress-management sessions are
@@ -14,6 +22,7 @@ the same whichever arm they are in (common random numbers).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar, Union
 
@@ -24,7 +33,7 @@ from ..kernels import layout as K
 from .compile import CompiledModel
 
 __all__ = ["Probiotic", "Placebo", "Prebiotic", "Diet", "Stressor", "StressManagement", "Antibiotic",
-           "Intervention", "INTERVENTION_KINDS", "DayContext"]
+           "Intervention", "INTERVENTION_KINDS", "DayContext", "resolve_end_day"]
 
 
 @dataclass
@@ -42,17 +51,21 @@ class DayContext:
 
 
 def _check_window(obj):
-    if obj.end_day <= obj.start_day:
+    if obj.end_day is not None and obj.end_day <= obj.start_day:
         raise ConfigError(path="end_day", value=obj.end_day, expected=f"a day after start_day ({obj.start_day})")
 
 
 @dataclass(frozen=True)
 class _Window:
     start_day: int = param(0, bounds=(-100000, 100000), integer=True, unit="day", doc="first day (inclusive)")
-    end_day: int = param(42, bounds=(-100000, 100000), integer=True, unit="day", doc="last day (exclusive)")
+    end_day: int | None = param(None, bounds=(-100000, 100000), integer=True, unit="day",
+                                doc="last day (exclusive); default: the end of the treatment period "
+                                    "(schedule.treatment_days) in a trial, the end of the run (days) in simulate()")
+    run_in: bool = param(False, doc="declared run-in: in a trial, may start before day 0 (from the screening "
+                                    "visit, -screening.days_before_baseline, on)")
 
     def active(self, day: int) -> bool:
-        return self.start_day <= day < self.end_day
+        return self.start_day <= day and (self.end_day is None or day < self.end_day)
 
 
 @dataclass(frozen=True)
@@ -234,6 +247,21 @@ class Antibiotic(_Window):
         for name, v in self.sensitivity.items():
             sens[ctx.model.index(name)] = v
         ctx.KILL += ctx.took[:, None] * (self.kill_per_day * sens)[None, :]
+
+
+def resolve_end_day(interventions, end: int, prefix: str, what: str) -> tuple:
+    """``interventions`` with every missing ``end_day`` set to ``end`` (``what`` names
+    that day in the error raised when an intervention starts on or after it)."""
+    out = []
+    for j, iv in enumerate(interventions):
+        if iv.end_day is None:
+            if iv.start_day >= end:
+                raise ConfigError(path=f"{prefix}[{j}].start_day", value=iv.start_day,
+                                  expected=f"a day before day {end}, {what}, where a missing end_day "
+                                           "ends it; or an explicit end_day")
+            iv = dataclasses.replace(iv, end_day=end)
+        out.append(iv)
+    return tuple(out)
 
 
 Intervention = Union[Probiotic, Placebo, Prebiotic, Diet, Stressor, StressManagement, Antibiotic]

@@ -32,6 +32,7 @@ def analyze_endpoint(
     mi_m: int = 20,
     seed: SeedLike = 0,
     remission_threshold: float | None = None,
+    responder_analysis: bool | None = None,
 ) -> dict[str, np.ndarray]:
     """Run every per-trial analysis of one endpoint; flat dict of length-R arrays.
 
@@ -52,7 +53,7 @@ def analyze_endpoint(
     ``ci_high}``                              completers
     ``within_smd_treat/_control``             :func:`within_arm_smd` per arm
     ``responders_{treat,control}``            response rates (>= 50% reduction,
-                                              completers), only if lower_is_better
+                                              completers), only if responder_analysis
     ``responders_{rd,rd_ci_low,rd_ci_high,``  risk difference (Wald CI), Fisher p
     ``p}``
     ``remission_{treat,control,rd,``          same for ``y <= remission_threshold``,
@@ -63,8 +64,10 @@ def analyze_endpoint(
     benefit on a lower-is-better scale); Hedges' g and the within-arm SMDs
     are flipped when ``lower_is_better`` so positive = benefit/improvement;
     responder/remission differences are positive when treatment has more.
-    Responder analysis assumes a symptom scale and is skipped when
-    ``lower_is_better`` is False.
+    Responder analysis assumes a symptom scale (a relative fall of a score
+    whose zero means no symptoms): ``responder_analysis`` switches it on or off
+    (default: on when ``lower_is_better``); pass False for biomarkers, where a
+    50% fall is not a defined response.
     """
     y2, b2, a2 = _prepare(y, baseline, arm)
     assert b2 is not None
@@ -98,7 +101,7 @@ def analyze_endpoint(
         out[f"hedges_g_{k}"] = g[k]
     out["within_smd_treat"] = within_arm_smd(b2, y2, t, lower_is_better=lower_is_better)["smd"]
     out["within_smd_control"] = within_arm_smd(b2, y2, c, lower_is_better=lower_is_better)["smd"]
-    if lower_is_better:
+    if lower_is_better if responder_analysis is None else responder_analysis:
         r = responders(y2, b2, a2, remission_threshold=remission_threshold, alpha=alpha)
         for prefix in ("", "remission_") if remission_threshold is not None else ("",):
             name = prefix.rstrip("_") or "responders"

@@ -17,11 +17,14 @@ Layout (``write_results``)::
     DIR/report.md           one-page report
     DIR/figures/            every figure (see plotting.plot_all)
 
-The directory is written as ``DIR.partial`` and renamed into place at the end,
-so ``DIR`` only ever holds a complete result.  If writing fails midway the
-finished files stay in ``DIR.partial`` and :class:`StoreError` names the file
-that failed.  CSVs use the csv module, floats written with ``repr``, columns in
-a deterministic order.
+    DIR/.probisim-results   marker: a probisim results directory (only these are replaced by --force)
+
+The directory is written into a hidden staging directory next to ``DIR`` and
+renamed into place at the end, so ``DIR`` only ever holds a complete result;
+where it may go, the lock and the marker are :mod:`probisim.outdir`'s rules.
+If writing fails midway the staging directory is removed and
+:class:`StoreError` names the file that failed.  CSVs use the csv module,
+floats written with ``repr``, columns in a deterministic order.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -39,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..core.outdir import MARKER, OutputClaim, OutputExistsError
 
 __all__ = ["write_results", "read_results", "LoadedResults", "StoreError", "OutputExistsError", "FILES"]
 
@@ -49,14 +53,6 @@ class StoreError(RuntimeError):
     def __init__(self, message: str, path: Path | None = None):
         super().__init__(message)
         self.path = path
-
-
-class OutputExistsError(FileExistsError):
-    """The output directory exists and ``force`` was not given."""
-
-    def __init__(self, path):
-        self.path = Path(path)
-        super().__init__(f"output directory '{self.path}' already exists; use --force to overwrite it")
 
 
 FILES = {
@@ -76,6 +72,7 @@ FILES = {
                     "mean Hedges' g, random-effects meta-analysis; plus the full across-replicate detail",
     "report.md": "one-page human-readable report",
     "figures/": "figures drawn by probisim.plotting (redraw with `probisim plot DIR`)",
+    MARKER: "marks a directory written by probisim (only such directories are replaced by --force)",
 }
 
 PRIMARY_METHOD = "ancova_itt"
@@ -233,7 +230,8 @@ def condensed_summary(summary: dict[str, dict], per_replicate: dict[str, dict[st
         pr = per_replicate.get(key, {})
         methods = {}
         for meth, pw in s.get("power", {}).items():
-            est_name = f"{meth}_rd" if meth == "responders" else f"{meth}_estimate"
+            # responder and remission rows are risk differences (rd), the others raw estimates
+            est_name = f"{meth}_rd" if meth in ("responders", "remission") else f"{meth}_estimate"
             est = np.asarray(pr.get(est_name, []), dtype=float)
             p = np.asarray(pr.get(f"{meth}_p", []), dtype=float)
             est_f = est[np.isfinite(est)]
@@ -270,6 +268,92 @@ def _f(x, nd=2) -> str:
     return f"{x:.{nd}f}"
 
 
+#: power a trial is designed for; the report states each endpoint's power against it
+TARGET_POWER = 0.8
+
+
+def _pct(x, nd=0) -> str:
+    return "n/a" if x is None or not math.isfinite(float(x)) else f"{100 * float(x):.{nd}f}%"
+
+
+def n_for_power(per_rep: dict, method: str, n0: int, alpha: float, target: float = TARGET_POWER) -> float | None:
+    """Rough participants per trial for ``target`` power: this run's mean estimate
+    taken as the true effect, the median standard error at ``n0`` scaled by
+    sqrt(n0 / n), two-sided normal test (as :func:`probisim.plotting.power_curve`).
+    None if not computable.  An approximation, not a simulation."""
+    from statistics import NormalDist
+
+    est = np.asarray(per_rep.get(f"{method}_estimate", []), dtype=float)
+    se = np.asarray(per_rep.get(f"{method}_se", []), dtype=float)
+    ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
+    if not ok.any():
+        return None
+    delta, se0 = abs(float(est[ok].mean())), float(np.median(se[ok]))
+    if delta == 0:
+        return None
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(target)
+    return n0 * (se0 * z / delta) ** 2
+
+
+def _finding(c: dict, prim: dict | None, per_rep: dict, method: str, cfg) -> str:
+    """The finding of one comparison: the direction follows the pooled SMD's 95% CI
+    (excludes 0: benefit or harm; includes 0: no clear effect), then the power of
+    one trial of this size against the target."""
+    est, lo, hi = c.get("meta_pooled_smd"), c.get("meta_ci_low"), c.get("meta_ci_high")
+    k = c.get("n_replicates")
+    if est is None or lo is None or hi is None:
+        text = f"**Finding:** no pooled standardized effect could be estimated from the {k} simulated trials."
+    else:
+        if lo > 0:
+            verdict = "the interval excludes 0: a benefit of treatment"
+        elif hi < 0:
+            verdict = "the interval excludes 0: a harm of treatment"
+        else:
+            verdict = "the interval includes 0: no clear effect"
+        text = (f"**Finding:** pooled over {k} simulated trials, the standardized difference at day {c.get('visit')} "
+                f"(Hedges' g of completers, not adjusted for baseline; positive = treatment better) is {_f(est)} "
+                f"(95% CI {_f(lo)} to {_f(hi)}); {verdict}.")
+    if prim is None or prim.get("power") is None:
+        return text
+    pw, n0 = float(prim["power"]), cfg.n_randomized
+    what = "ANCOVA adjusted for baseline, ITT" if method == "ancova_itt" else method
+    text += (f" The primary analysis ({what}; two-sided p < {cfg.analysis.alpha:g}) has power {_pct(pw)} "
+             f"(target {_pct(TARGET_POWER)}; 95% CI {_pct(prim.get('power_ci_low'))}-"
+             f"{_pct(prim.get('power_ci_high'))}) in a trial of this size ({n0} randomized)")
+    if pw >= TARGET_POWER:
+        return text + "."
+    n_req = n_for_power(per_rep, method, n0, cfg.analysis.alpha)
+    if n_req is None or n_req <= n0:
+        return text + "."
+    rough = ("(rough approximation, not simulated: this run's mean estimate taken as the true effect, its "
+             "standard error scaled by the square root of n)")
+    if n_req > 100 * n0:
+        return text + f"; {_pct(TARGET_POWER)} would need more than 100 times this size {rough}."
+    return text + f"; {_pct(TARGET_POWER)} would need about {math.ceil(n_req)} randomized per trial {rough}."
+
+
+def _dropout_rows(cfg, part: dict) -> list[str]:
+    """Per arm: participants randomized per trial (mean, range if it varies), mean
+    per-trial completed and dropout shares, and mean adherence."""
+    rows = []
+    rep = np.asarray(part.get("replicate", []))
+    reps = np.unique(rep)
+    for a in cfg.arms:
+        m = np.asarray(part["arm"]) == a.name
+        counts = np.array([int((m & (rep == r)).sum()) for r in reps]) if reps.size else np.zeros(0, int)
+        comp = np.array([float(np.mean(part["completed"][m & (rep == r)])) if c else np.nan
+                         for r, c in zip(reps, counts)])
+        comp_m = float(np.nanmean(comp)) if np.isfinite(comp).any() else float("nan")
+        adh = np.asarray(part["adherence"][m], dtype=float)
+        adh_m = float(np.nanmean(adh)) if np.isfinite(adh).any() else float("nan")
+        if counts.size and counts.min() != counts.max():
+            size = f"{counts.mean():.1f} ({counts.min()}-{counts.max()})"
+        else:
+            size = str(int(counts[0])) if counts.size else "0"
+        rows.append(f"| {a.name} | {size} | {_pct(comp_m, 1)} | {_pct(1 - comp_m, 1)} | {_pct(adh_m, 1)} |")
+    return rows
+
+
 def render_report(res, manifest: dict, condensed: dict, figures: list[str]) -> str:
     cfg = res.config
     part = res.participants
@@ -294,19 +378,21 @@ def render_report(res, manifest: dict, condensed: dict, figures: list[str]) -> s
         L += ["## Enrolment", "",
               f"- Screened per trial: mean {screened.mean():.1f} (range {screened.min():.0f}-{screened.max():.0f}); "
               f"randomized {rand.mean():.0f}; screen failures {100 * fail:.1f}%", ""]
-    L += ["## Dropout and adherence by arm", "", "| arm | participants | completed | dropout | mean adherence |",
+    n_trials = manifest.get("replicates") or len(np.unique(np.asarray(part.get("replicate", []))))
+    L += ["## Dropout and adherence by arm", "",
+          f"Per trial, averaged over the {n_trials} replicate trials: participants randomized to the arm "
+          "(range if it varies), the share who completed and who dropped out; adherence is the mean share of "
+          "prescribed doses taken.", "",
+          "| arm | randomized per trial | completed (mean per trial) | dropout (mean per trial) | mean adherence |",
           "|---|---|---|---|---|"]
-    for a in cfg.arms:
-        m = part["arm"] == a.name
-        k = int(m.sum())
-        comp = float(np.mean(part["completed"][m])) if k else float("nan")
-        adh = np.asarray(part["adherence"][m], dtype=float)
-        adh_m = float(np.nanmean(adh)) if np.isfinite(adh).any() else float("nan")
-        L.append(f"| {a.name} | {k} | {100 * comp:.1f}% | {100 * (1 - comp):.1f}% | {_f(adh_m * 100, 1)}% |")
+    L += _dropout_rows(cfg, part)
     L.append("")
     L += ["## Endpoints", "",
           "Raw estimates are treatment minus control in score units (on lower-is-better scales a negative "
-          "estimate means benefit); Hedges' g is benefit-oriented (positive = treatment better). Intervals are the 2.5-97.5% range of "
+          "estimate means benefit); Hedges' g is benefit-oriented (positive = treatment better). Responder and "
+          "remission rows (symptom scales only; remission only where the instrument defines a threshold) are "
+          "risk differences: treatment minus control share of responders (score fell by at least 50%) or "
+          "remitters (score at or below the remission threshold). Intervals are the 2.5-97.5% range of "
           "the estimate across replicate trials; power is the share of replicates with p < "
           f"{cfg.analysis.alpha} (95% CI).", ""]
     for key, c in condensed.items():
@@ -314,20 +400,16 @@ def render_report(res, manifest: dict, condensed: dict, figures: list[str]) -> s
         L += [f"### {key}{tag} — day {c.get('visit')}", "",
               "| analysis | mean estimate | 2.5-97.5% | power | power 95% CI | mean p |", "|---|---|---|---|---|---|"]
         for meth, m in c["methods"].items():
+            if m["estimate_mean"] is None and m["power"] is None:
+                continue  # not estimable in any trial: no row of n/a
             L.append(f"| {meth} | {_f(m['estimate_mean'])} | {_f(m['estimate_q025'])} to {_f(m['estimate_q975'])} | "
                      f"{_f(m['power'])} | {_f(m['power_ci_low'])}-{_f(m['power_ci_high'])} | {_f(m['mean_p'], 3)} |")
         L += ["", f"Hedges' g: mean {_f(c['hedges_g_mean'])} ({_f(c['hedges_g_q025'])} to {_f(c['hedges_g_q975'])}); "
                   f"pooled SMD {_f(c['meta_pooled_smd'])} (95% CI {_f(c['meta_ci_low'])} to {_f(c['meta_ci_high'])}), "
                   f"tau² {_f(c['meta_tau2'], 3)}, I² {_f(c['meta_i2_percent'], 0)}%.", ""]
-        prim = c["methods"].get(PRIMARY_METHOD) or next(iter(c["methods"].values()), None)
-        if prim and prim["power"] is not None:
-            pw = prim["power"]
-            g = c["hedges_g_mean"]
-            direction = "no clear effect" if g is None or abs(g) < 0.1 else (
-                "a benefit of treatment" if g > 0 else "a harm of treatment")
-            L += [f"**Finding:** across {c.get('n_replicates')} simulated trials the average standardized effect "
-                  f"indicates {direction} (g = {_f(g)}); a trial of this size detects it with probability "
-                  f"{pw:.0%} ({'adequately' if pw >= 0.8 else 'under'}powered at 80%).", ""]
+        method = PRIMARY_METHOD if PRIMARY_METHOD in c["methods"] else next(iter(c["methods"]), None)
+        prim = c["methods"].get(method) if method else None
+        L += [_finding(c, prim, res.per_replicate.get(key, {}), method, cfg), ""]
     if figures:
         L += ["## Figures", ""] + [f"- [{Path(f).stem}]({f})" for f in figures] + [""]
     return "\n".join(L)
@@ -336,36 +418,47 @@ def render_report(res, manifest: dict, condensed: dict, figures: list[str]) -> s
 # ---------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------
-def _looks_like_results(p: Path) -> bool:
-    return (p / "manifest.json").exists() or not any(p.iterdir())
-
-
 def write_results(result, out_dir, *, force: bool = False, fmt: str = "png", figures: bool = True,
-                  seed: int | None = None) -> Path:
-    """Write ``result`` (a TrialResult) to ``out_dir``; return the directory."""
+                  seed: int | None = None, claim: OutputClaim | None = None) -> Path:
+    """Write ``result`` (a TrialResult) to ``out_dir``; return the directory.
+
+    ``claim`` is an active :class:`probisim.outdir.OutputClaim` on ``out_dir``
+    taken before the simulation (as ``probisim run`` does); without one the
+    location is claimed here.  Files are written into the claim's staging
+    directory, which is renamed into place when complete; on failure it is
+    removed and :class:`StoreError` names the file that failed.
+    """
+    if claim is None:
+        with OutputClaim(out_dir, force=force) as c:
+            return write_results(result, out_dir, fmt=fmt, figures=figures, seed=seed, claim=c)
+    if claim.staging is None:
+        raise ValueError("write_results: the output claim is not active")
+    partial = claim.staging
+    try:
+        _write_into(partial, result, fmt=fmt, figures=figures, seed=seed)
+    except BaseException:
+        claim.release()  # nothing partial stays behind
+        raise
+    return claim.commit()
+
+
+def _write_into(partial: Path, result, *, fmt: str, figures: bool, seed: int | None) -> None:
     import numba
 
     from ..config import config_hash, dumps_toml, to_dict
 
-    out = Path(out_dir)
-    if out.exists():
-        if not force:
-            raise OutputExistsError(out)
-        if not out.is_dir() or not _looks_like_results(out):
-            raise OutputExistsError(f"{out} (not a probisim results directory; refusing to delete it even with --force)")
-    partial = out.with_name(out.name + ".partial")
-    if partial.exists():
-        shutil.rmtree(partial)
-    partial.mkdir(parents=True)
     cfg = result.config
     R = int(len(result.screening.get("replicate", []))) or None
+    threads = getattr(result, "threads", None)
     manifest = {
         "probisim_version": _version("probisim"),
         "versions": {"numpy": np.__version__, "numba": numba.__version__, "scipy": _version("scipy"),
                      "matplotlib": _version("matplotlib"), "python": platform.python_version()},
         "config_hash": config_hash(cfg), "name": cfg.name,
         "seed": int(seed if seed is not None else cfg.seed), "replicates": R,
-        "n_randomized": cfg.n_randomized, "threads": int(numba.get_num_threads()),
+        "n_randomized": cfg.n_randomized,
+        # the Numba thread count the run used (TrialResult.threads), not this process's current setting
+        "threads": int(threads if threads is not None else numba.get_num_threads()),
         "wall_s": float(result.wall_s), "timings": dict(result.timings),
         "comparisons": list(result.per_replicate), "files": {},
     }
@@ -373,6 +466,7 @@ def write_results(result, out_dir, *, force: bool = False, fmt: str = "png", fig
     try:
         def done(name):
             manifest["files"][name] = FILES[name]
+        done(MARKER)  # written when the staging directory was created
         _write_text(partial / "config.toml", dumps_toml(to_dict(cfg)))
         done("config.toml")
         for name, tab in (("visits.csv", result.visits), ("participants.csv", result.participants),
@@ -415,12 +509,7 @@ def write_results(result, out_dir, *, force: bool = False, fmt: str = "png", fig
     except KeyboardInterrupt:
         raise
     except Exception as exc:
-        raise StoreError(f"writing {current} failed ({type(exc).__name__}: {exc}); "
-                         f"finished files kept in '{partial}'", partial) from exc
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(partial, out)
-    return out
+        raise StoreError(f"writing {current} failed ({type(exc).__name__}: {exc}); nothing was kept") from exc
 
 
 @dataclass

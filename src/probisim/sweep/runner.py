@@ -12,6 +12,27 @@ The default, ``"probisim.trial:evaluate_point"``, runs ``replicates`` simulated
 trials of the base experiment with the point's overrides and returns their
 averaged outputs.  :func:`ishigami` and :func:`flaky` here are test functions.
 
+Checks before the first task
+----------------------------
+:func:`run_sweep` and :func:`run_sensitivity` (a resume too) call
+:func:`check_sweep` before they touch the output directory: the task function
+must import and take ``(point, *, seed, context)``, ``base`` must exist, and a
+task function that carries a ``check`` attribute, ::
+
+    def check(point, *, context) -> dict | None   # raises ConfigError
+
+is asked, without evaluating anything, about the empty point (the base and the
+``outputs``) and about each parameter alone at ``low`` and ``high`` (or each
+grid value).  The default task's check, :func:`probisim.trial.check_point`,
+builds the TrialConfig of each probe with the config layer (paths, types,
+bounds, cross-field rules) and accepts only outputs ``<score>.<stat>`` it can
+return.  When the check returns the resolved settings, the sweep also rejects a
+path through a table the base lacks (a misspelt strain would be a new, unused
+entry), an integer setting swept without ``integer = true`` (float ranges are
+rejected rather than rounded) and an override that does not take effect.  The
+first problem is raised as a one-line :class:`~probisim.config.ConfigError`
+naming the sweep key, its value and what was expected.
+
 Public API
 ----------
 * :class:`SweepConfig`, :class:`Design`, :class:`Parameter` -- the sweep file
@@ -92,7 +113,6 @@ import contextvars
 import csv
 import dataclasses
 import functools
-import importlib
 import io
 import itertools
 import json
@@ -111,6 +131,9 @@ from typing import Any
 import numpy as np
 
 from .executors import Executor, WorkerLostError, get_executor
+from ..core.outdir import OutputExistsError
+from .checks import check_sweep as _check_sweep
+from .checks import import_task as _import_task
 
 from .. import config as _config
 from ..config import ConfigError, param
@@ -135,6 +158,7 @@ __all__ = [
     "make_design",
     "saltelli_design",
     "make_tasks",
+    "check_sweep",
     "current_task_id",
     "ishigami",
     "flaky",
@@ -295,8 +319,13 @@ class SweepConfig:
                     raise _cerr(f"{where}.high", p.high, f"a finite number > low = {p.low!r}")
                 if p.is_log and lo <= 0:
                     raise _cerr(f"{where}.low", p.low, "> 0 for log scaling")
-                if p.integer and not (lo.is_integer() and hi.is_integer()):
-                    raise _cerr(f"{where}.low", p.low, "whole-number bounds for an integer parameter")
+                for key, bound in (("low", lo), ("high", hi)):
+                    if p.integer and not bound.is_integer():
+                        raise _cerr(f"{where}.{key}", bound, "a whole number: the parameter is integer = true")
+            if p.integer:
+                for k, v in enumerate(p.values):
+                    if not float(v).is_integer():
+                        raise _cerr(f"{where}.values[{k}]", v, "a whole number: the parameter is integer = true")
         names = [p.path for p in self.parameters]
         for o in self.outputs:
             if o in names or o == "task_id" or o.endswith(REP_VAR_SUFFIX):
@@ -448,19 +477,6 @@ def current_task_id() -> str | None:
     return _CURRENT_TASK.get()
 
 
-@functools.lru_cache(maxsize=32)
-def _import_task(spec: str):
-    module_name, _, func_name = spec.partition(":")
-    if not module_name or not func_name:
-        raise ValueError(f"task must be 'module:function', got {spec!r}")
-    obj = importlib.import_module(module_name)
-    for part in func_name.split("."):
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise TypeError(f"{spec} is not callable")
-    return obj
-
-
 def _coerce_outputs(raw: Any, wanted: Sequence[str]) -> dict[str, float]:
     if not isinstance(raw, Mapping):
         raise TypeError(f"task function must return a dict of outputs, got {type(raw).__name__}")
@@ -499,17 +515,6 @@ def execute_task(task_spec: str, context: dict, wanted: tuple[str, ...], task: T
 # --------------------------------------------------------------------------
 # storage
 # --------------------------------------------------------------------------
-
-
-class OutputExistsError(FileExistsError):
-    """The output directory already holds something; pass resume or force."""
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        super().__init__(
-            f"output directory {str(self.path)!r} already exists and is not empty; "
-            "use resume=True (--resume) to continue it or force=True (--force) to start over"
-        )
 
 
 class SweepMismatchError(ValueError):
@@ -760,6 +765,17 @@ def load_results(out_dir: str | os.PathLike) -> SweepResult:
 
 
 # --------------------------------------------------------------------------
+# checks before the first task (probisim.sweep_checks)
+# --------------------------------------------------------------------------
+
+
+def check_sweep(cfg: SweepConfig) -> None:
+    """Check ``cfg`` before its first task: one-line :class:`ConfigError`, nothing run or
+    written.  See "Checks before the first task" above and :mod:`probisim.sweep_checks`."""
+    _check_sweep(cfg, _task_context(cfg))
+
+
+# --------------------------------------------------------------------------
 # running
 # --------------------------------------------------------------------------
 
@@ -798,8 +814,10 @@ def _task_context(cfg: SweepConfig) -> dict:
 
 
 def _prepare_dir(out: Path, cfg: SweepConfig, design_text: str, *, resume: bool, force: bool) -> None:
-    nonempty = out.exists() and any(out.iterdir())
-    if nonempty and resume:
+    """Fill a claimed sweep directory (:class:`~probisim.outdir.SweepDirClaim`: marked as
+    probisim's and locked): check that a resumed sweep is the same sweep, or remove the
+    previous sweep's files with ``force``."""
+    if resume:
         toml_path, design_path = out / "sweep.toml", out / "design.csv"
         if toml_path.exists():
             old = load_sweep_config(toml_path)
@@ -813,21 +831,28 @@ def _prepare_dir(out: Path, cfg: SweepConfig, design_text: str, *, resume: bool,
                 f"{design_path} differs from this run's design (different kind of run or changed "
                 "parameters); use a new directory or force=True"
             )
-    elif nonempty and force:
+    elif force:
         import shutil
 
         for name in _ARTIFACTS:
-            (out / name).unlink(missing_ok=True)
+            (out / name).unlink(missing_ok=True)  # a link is removed, never followed
         for name in _ARTIFACT_DIRS:
-            shutil.rmtree(out / name, ignore_errors=True)
-    elif nonempty:
-        raise OutputExistsError(out)
+            shutil.rmtree(out / name, ignore_errors=True)  # refuses links; fd-based inside the tree
     (out / "tasks").mkdir(parents=True, exist_ok=True)
     (out / "failed").mkdir(parents=True, exist_ok=True)
     if not (out / "sweep.toml").exists():
         _atomic_write_text(out / "sweep.toml", _config.dumps_toml(cfg))
     if not (out / "design.csv").exists():
         _atomic_write_text(out / "design.csv", design_text)
+
+
+def _claim(out: Path, resume: bool, force: bool):
+    """The sweep directory, checked, created with its marker and locked for this run."""
+    from ..core.outdir import SweepDirClaim
+
+    if resume and force:
+        raise ValueError("pass either resume=True or force=True, not both")
+    return SweepDirClaim(out, resume=resume, force=force, artifacts=_ARTIFACTS + _ARTIFACT_DIRS)
 
 
 def _choose_executor(executor: Any, jobs: int | None, scheduler: Any) -> tuple[Executor, bool]:
@@ -867,10 +892,10 @@ def _run_tasks(
     progress: bool,
     desc: str,
 ) -> SweepResult:
-    if resume and force:
-        raise ValueError("pass either resume=True or force=True, not both")
     t_start = time.perf_counter()
     design_text = _design_csv(cfg, tasks, design_labels)
+    # built (not started) before the directory is touched: a missing Dask fails here
+    chosen, chosen_owned = _choose_executor(executor, jobs, scheduler)
     _prepare_dir(out, cfg, design_text, resume=resume, force=force)
     tasks_dir, failed_dir = out / "tasks", out / "failed"
 
@@ -893,7 +918,7 @@ def _run_tasks(
     fn = functools.partial(execute_task, cfg.task, _task_context(cfg), wanted)
     failed_now: set[str] = set()
     if todo:
-        ex, owned = _choose_executor(executor, jobs, scheduler)
+        ex, owned = chosen, chosen_owned
     else:  # nothing to run: do not start a pool or a cluster
         ex, owned = get_executor("serial"), False
     ex_name = ex.describe()
@@ -1016,11 +1041,13 @@ def run_sweep(
     out = Path(out_dir)
     cfg = _resolve_config(config, out, resume, overrides)
     tasks = make_tasks(cfg, make_design(cfg))
-    return _run_tasks(
-        cfg, out, tasks, None,
-        jobs=jobs, scheduler=scheduler, executor=executor,
-        resume=resume, force=force, progress=progress, desc="sweep",
-    )
+    check_sweep(cfg)
+    with _claim(out, resume, force):
+        return _run_tasks(
+            cfg, out, tasks, None,
+            jobs=jobs, scheduler=scheduler, executor=executor,
+            resume=resume, force=force, progress=progress, desc="sweep",
+        )
 
 
 def run_sensitivity(
@@ -1056,19 +1083,21 @@ def run_sensitivity(
         raise _cerr("design.kind", cfg.design.kind, "'sobol' for run_sensitivity")
     points, labels = saltelli_design(cfg)
     tasks = make_tasks(cfg, points)
-    sweep = _run_tasks(
-        cfg, out, tasks, labels,
-        jobs=jobs, scheduler=scheduler, executor=executor,
-        resume=resume, force=force, progress=progress, desc="sobol",
-    )
-    if not sweep.complete:
-        raise IncompleteSweepError(
-            f"{sweep.n_tasks - sweep.n_completed} of {sweep.n_tasks} Sobol' tasks did not finish "
-            f"(see {out / 'failed'}); rerun with resume=True",
-            sweep.failed,
+    check_sweep(cfg)
+    with _claim(out, resume, force):
+        sweep = _run_tasks(
+            cfg, out, tasks, labels,
+            jobs=jobs, scheduler=scheduler, executor=executor,
+            resume=resume, force=force, progress=progress, desc="sobol",
         )
-    res = _sobol_analysis(cfg, sweep, confidence_level=confidence_level, n_resamples=n_resamples)
-    _write_sobol(res, cfg)
+        if not sweep.complete:
+            raise IncompleteSweepError(
+                f"{sweep.n_tasks - sweep.n_completed} of {sweep.n_tasks} Sobol' tasks did not finish "
+                f"(see {out / 'failed'}); rerun with resume=True",
+                sweep.failed,
+            )
+        res = _sobol_analysis(cfg, sweep, confidence_level=confidence_level, n_resamples=n_resamples)
+        _write_sobol(res, cfg)
     return res
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,12 +190,16 @@ def main(argv=None) -> int:
     if d is None or not (d / "community_depression.toml").is_file():
         ap.error(f"--experiments {d or '(not given)'}: expected a directory holding community_depression.toml, "
                  "depression_mild_moderate.toml and stress_anxiety_6wk.toml (the project's experiments/)")
-    if args.csv and Path(args.csv).exists() and not args.force:
-        ap.error(f"--csv {args.csv}: the file exists; expected a new path, or --force to overwrite it")
+    if args.csv and os.path.islink(args.csv):
+        ap.error(f"--csv {args.csv}: is a symbolic link; expected a plain file path (probisim never writes through links)")
+    if args.csv and os.path.lexists(args.csv) and not (args.force and os.path.isfile(args.csv)):
+        ap.error(f"--csv {args.csv}: exists; expected a new path, or --force to overwrite an existing file")
     targets = run_calibration(args.replicates, args.population, experiments_dir=d)
     print(format_table(targets))
     if args.csv:
-        Path(args.csv).write_text(format_table(targets, "csv"))
+        tmp = Path(f"{args.csv}.{os.getpid()}.tmp")
+        tmp.write_text(format_table(targets, "csv"))
+        os.replace(tmp, args.csv)  # replaces the path itself, never writes through it
     return 0
 
 

@@ -18,28 +18,59 @@ One call runs R replicate trials as one population through the kernel:
 
 With ``potential_outcomes = true`` every enrolled person is simulated in every
 arm with the same random numbers, so individual treatment effects are known.
+
+Timing of a day
+---------------
+Day 0 is the baseline visit and the first day of treatment. Each day d runs in
+this order:
+
+1. **visit** (on visit days): measures the state at the *start* of day d, i.e.
+   after days ..., d-2, d-1 have been simulated and before anything of day d.
+   Instruments recall the latent states of the days before the visit (PSS-10:
+   days d-30 .. d-1, each day's state taken at its end); stool and blood are
+   sampled from the state at the start of day d. Trajectory summaries
+   (``trajectory_every``) are taken at the same moment;
+2. **doses and the day's dynamics**: today's interventions (with adherence),
+   the visit's study contact, and one kernel step of day d;
+3. **dropout draw** (days 0 .. end-1): a participant whose ``dropout_day`` is d
+   attended a visit on day d and took day d's doses; from day d+1 on they take
+   nothing and miss every visit.
+
+Consequences: the baseline visit (day 0) is pre-dose; a visit on an
+intervention's ``end_day`` (exclusive) sees the effect of its last dose (day
+``end_day - 1``); the visit on the last day (treatment + follow-up) ends the
+simulation, and that day is not simulated. The screening visit follows the
+same rule: burn-in is ``population.burn_in_days`` days ending on the day before
+screening, and screening measures the start of day
+``-screening.days_before_baseline``. With ``days_before_baseline = 0`` the
+screening visit *is* the baseline visit: the instruments used for screening are
+administered once, and the randomized participants' day-0 scores on them are
+their screening scores (the same item responses). :func:`probisim.simulate`
+records states by the same rule (the record of day d is the start of day d).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import ConfigError, from_dict, load_raw, param
+from ..config import ConfigError, check_label, from_dict, load_raw, param
 from ..kernels import layout as K
 from ..kernels import rng
 from ..measure import biomarkers, instruments
 from ..model import (
-    DAY_OFFSET, Engine, Intervention, ModelConfig, Population, PopulationConfig, check_intervention_names,
+    DAY_OFFSET, Engine, Intervention, ModelConfig, resolve_end_day, Population, PopulationConfig, check_intervention_names,
     compile_model, generate, resolve_defaults, strains_in,
 )
 from ..model.engine import _progress, numba_threads
 from .. import stats
 
-__all__ = ["TrialConfig", "TrialResult", "run_trial", "load_trial_config", "evaluate_point", "Arm",
+__all__ = ["TrialConfig", "TrialResult", "run_trial", "load_trial_config", "evaluate_point", "check_point",
+           "SWEEP_STATS", "sweep_output_names", "Arm",
            "Criterion", "Screening", "Randomization", "Schedule", "Dropout", "Endpoint", "AnalysisConfig"]
 
 _RING = 32  # days of latent history kept for instrument recall windows (PSS-10 recalls 30)
@@ -52,6 +83,9 @@ class Arm:
     name: str = param(doc="arm name, e.g. 'probiotic'")
     ratio: int = param(1, bounds=(1, 20), integer=True, doc="allocation weight")
     interventions: tuple[Intervention, ...] = param(default_factory=tuple, doc="what this arm receives")
+
+    def __post_init__(self):
+        check_label("name", self.name)  # arm names become parts of figure file names
 
 
 @dataclass(frozen=True)
@@ -70,6 +104,9 @@ class Criterion:
             raise ConfigError(path="score", value=self.score,
                               expected=f"one of {', '.join(instruments.score_names())}",
                               suggestion=close[0] if close else None)
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ConfigError(path="max", value=self.max, expected=f"at least min ({self.min:g}); no score "
+                                                                   f"can satisfy {self.min:g} <= score <= {self.max:g}")
 
 
 @dataclass(frozen=True)
@@ -100,7 +137,8 @@ class Schedule:
     treatment_days: int = param(42, bounds=(1, 3650), integer=True, unit="day", doc="intervention period")
     follow_up_days: int = param(28, bounds=(0, 3650), integer=True, unit="day", doc="washout follow-up after treatment")
     visits: tuple[int, ...] = param(default_factory=lambda: (0, 21, 42, 56, 70), unit="day",
-                                    doc="visit days (day 0 = baseline)")
+                                    doc="visit days (day 0 = baseline); a visit on day d measures the state at "
+                                        "the start of day d, before that day's doses")
     instruments: tuple[str, ...] = param(default_factory=lambda: ("pss10",),
                                          doc="instruments administered at every visit")
     biomarker_visits: tuple[int, ...] = param(default_factory=lambda: (0, 42, 56), unit="day",
@@ -160,19 +198,23 @@ class TrialConfig:
     population: PopulationConfig = param(default_factory=PopulationConfig, doc="source population")
     screening: Screening = param(default_factory=Screening, doc="screening")
     randomization: Randomization = param(default_factory=Randomization, doc="randomization")
-    arms: tuple[Arm, ...] = param(default_factory=lambda: (Arm(name="placebo"),), doc="arms")
+    arms: tuple[Arm, ...] = param(default_factory=tuple,
+                                  doc="arms (required: at least two, one of them analysis.control_arm)")
     schedule: Schedule = param(default_factory=Schedule, doc="visits and periods")
     dropout: Dropout = param(default_factory=Dropout, doc="dropout hazard")
-    endpoints: tuple[Endpoint, ...] = param(default_factory=lambda: (Endpoint(score="pss10", primary=True),),
-                                            doc="analysed outcomes")
+    endpoints: tuple[Endpoint, ...] = param(default_factory=tuple,
+                                            doc="analysed outcomes (required: at least one; each score and "
+                                                "visit once)")
     analysis: AnalysisConfig = param(default_factory=AnalysisConfig, doc="analysis settings")
 
     def __post_init__(self):
+        _check_name_and_strata(self)
         names = [a.name for a in self.arms]
         if len(set(names)) != len(names):
             raise ConfigError(path="arms", value=names, expected="distinct arm names")
         for i, arm in enumerate(self.arms):
             check_intervention_names(self.model, arm.interventions, f"arms[{i}].interventions")
+        _check_essentials(self)
         if self.analysis.control_arm not in names:
             raise ConfigError(path="analysis.control_arm", value=self.analysis.control_arm,
                               expected=f"one of the arms: {', '.join(names)}")
@@ -213,6 +255,99 @@ class TrialConfig:
             if self.randomization.block_size % total:
                 raise ConfigError(path="randomization.block_size", value=self.randomization.block_size,
                                   expected=f"a multiple of the sum of allocation ratios ({total})")
+        _check_design(self)
+
+
+def _check_essentials(cfg: TrialConfig) -> None:
+    """A controlled trial needs a control arm and at least one arm to compare with it,
+    and something to analyse (an empty config is not a trial)."""
+    if len(cfg.arms) < 2:
+        raise ConfigError(path="arms", value=[a.name for a in cfg.arms],
+                          expected="at least two [[arms]]: a control arm and an arm compared with it")
+    if not cfg.endpoints:
+        raise ConfigError(path="endpoints", value=[],
+                          expected="at least one [[endpoints]] table (score, optional visit, primary)")
+
+
+def _check_design(cfg: TrialConfig) -> None:
+    """Cross-field checks of the design, then defaults that depend on it (run last in
+    ``TrialConfig.__post_init__``): endpoints are distinct, interventions start at day 0
+    unless declared as a run-in, and a missing ``end_day`` ends with the treatment
+    period."""
+    seen = {}
+    for k, e in enumerate(cfg.endpoints):
+        key = (e.score, endpoint_visit(cfg, e))
+        if key in seen:
+            raise ConfigError(path=f"endpoints[{k}]", value={"score": key[0], "visit": key[1]},
+                              expected=f"each (score, visit) once; endpoints[{seen[key]}] is the same endpoint")
+        seen[key] = k
+    lead = cfg.screening.days_before_baseline
+    for i, arm in enumerate(cfg.arms):
+        for j, iv in enumerate(arm.interventions):
+            where = f"arms[{i}].interventions[{j}].start_day"
+            if iv.start_day < 0 and not iv.run_in:
+                raise ConfigError(path=where, value=iv.start_day,
+                                  expected="a day >= 0 (the baseline visit); an intervention before it must be "
+                                           "declared run_in = true")
+            if iv.start_day < -lead:
+                raise ConfigError(path=where, value=iv.start_day,
+                                  expected=f"a day >= {-lead}, the screening visit "
+                                           "(-screening.days_before_baseline): nobody is enrolled before it")
+    # resolved here, not at run time, so `probisim validate` and the saved config show it
+    arms = tuple(dataclasses.replace(a, interventions=resolve_end_day(
+        a.interventions, cfg.schedule.treatment_days, f"arms[{i}].interventions",
+        "the end of the treatment period (schedule.treatment_days)")) for i, a in enumerate(cfg.arms))
+    object.__setattr__(cfg, "arms", arms)
+
+
+def screening_scores(cfg: TrialConfig) -> list[str]:
+    """The scores measured at the screening visit: every score of every instrument
+    that a screening criterion uses."""
+    insts = dict.fromkeys(instruments.score_info(c.score)["instrument"] for c in cfg.screening.criteria)
+    return [s for inst in insts for s in instruments.INSTRUMENTS[inst].scales]
+
+
+def endpoint_visit(cfg: TrialConfig, e: Endpoint) -> int:
+    """The visit an endpoint is analysed at: its own, else the visit nearest the end of treatment."""
+    sched = cfg.schedule
+    return e.visit if e.visit is not None else min(sched.visits, key=lambda v: abs(v - sched.treatment_days))
+
+
+def _check_name_and_strata(cfg: TrialConfig) -> None:
+    """Checks of TrialConfig that run before the others, so that the config (and
+    ``probisim validate``) rejects what the run would reject only after simulating:
+    the name is a label (it names the results directory); the stratification
+    score is measured at screening (randomization happens before any other
+    visit); a biomarker endpoint is sampled at baseline and at its visit."""
+    check_label("name", cfg.name)
+    bio_visits = cfg.schedule.biomarker_visits
+    for k, e in enumerate(cfg.endpoints):
+        if e.score in BIOMARKER_ENDPOINTS and cfg.schedule.visits:
+            v = endpoint_visit(cfg, e)
+            if v not in bio_visits or 0 not in bio_visits:
+                default = "" if e.visit is not None else ", the visit nearest the end of treatment"
+                raise ConfigError(path=f"endpoints[{k}]" + (".visit" if e.visit is not None else ""),
+                                  value=e.visit if e.visit is not None else e.score,
+                                  expected=f"a biomarker endpoint sampled at day 0 and at its visit "
+                                           f"(day {v}{default}); schedule.biomarker_visits is {list(bio_visits)}")
+    strat = cfg.randomization.stratify_on
+    if strat:
+        avail = screening_scores(cfg)
+        if strat not in avail:
+            from difflib import get_close_matches
+
+            close = get_close_matches(strat, avail, n=1)
+            if avail:
+                expected = f"a score measured at screening (a score of an instrument used by a screening " \
+                           f"criterion): {', '.join(avail)}"
+            else:
+                expected = "a score measured at screening, but no screening criterion measures any"
+            known = strat if strat in instruments.score_names() else \
+                next(iter(get_close_matches(strat, instruments.score_names(), n=1)), None)
+            if not close and known:
+                expected += f"; '{known}' is measured at screening only if a screening criterion uses its instrument"
+            raise ConfigError(path="randomization.stratify_on", value=strat, expected=expected,
+                              suggestion=close[0] if close else None)
 
 
 #: biomarker endpoints available at biomarker visits
@@ -244,6 +379,7 @@ class TrialResult:
     individual_effects: dict[str, np.ndarray] | None
     wall_s: float
     timings: dict[str, float] = field(default_factory=dict)
+    threads: int | None = None  # Numba threads the run used
 
     def comparisons(self) -> list[str]:
         return list(self.per_replicate)
@@ -252,22 +388,40 @@ class TrialResult:
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-def _latents_for(ring: np.ndarray, day_index: int, recall: int) -> dict[str, np.ndarray]:
-    """Mean latent over the recall window ending today (ring holds daily M)."""
+def _ring_slot(day: int) -> int:
+    """Column of the latent ring that holds the state at the end of ``day``."""
+    return (day + DAY_OFFSET) % _RING
+
+
+def _latents_for(ring: np.ndarray, day: int, recall: int) -> dict[str, np.ndarray]:
+    """Mean latent over the recall window of a visit at the start of ``day``: the
+    states at the end of days day-recall .. day-1 (the ring holds one per day)."""
     r = min(recall, _RING)
-    idx = [(day_index - k) % _RING for k in range(r)]
+    idx = [_ring_slot(day - 1 - k) for k in range(r)]
     mean = ring[:, idx, :].mean(axis=1)
     return {"P": mean[:, 0], "A": mean[:, 1], "D": mean[:, 2]}
 
 
-def _administer_all(names, ring, day_index, keys, pids, day) -> dict[str, np.ndarray]:
+def _administer_all(names, ring, day, keys, pids, given=None) -> dict[str, np.ndarray]:
+    """Every score of the instruments ``names`` at a visit at the start of ``day``.
+    ``given`` maps an instrument to scores already recorded at this visit (the
+    screening administration when screening is the baseline visit): those are used
+    as they are, not administered again."""
     out = {}
     for name in names:
+        if given and name in given:
+            out.update(given[name])
+            continue
         inst = instruments.INSTRUMENTS[name]
-        lat = _latents_for(ring, day_index, inst.recall_days)
+        lat = _latents_for(ring, day, inst.recall_days)
         out.update({k: v.astype(np.float64) for k, v in
                     instruments.administer(name, lat, keys=keys, pids=pids, day=day).items()})
     return out
+
+
+def _screening_instruments(cfg: TrialConfig) -> list[str]:
+    """Instruments administered at screening: those named by the inclusion criteria."""
+    return list(dict.fromkeys(instruments.score_info(c.score)["instrument"] for c in cfg.screening.criteria))
 
 
 def _allocate(cfg: TrialConfig, R: int, n: int, strata: np.ndarray, seed: int) -> np.ndarray:
@@ -299,13 +453,19 @@ def _allocate(cfg: TrialConfig, R: int, n: int, strata: np.ndarray, seed: int) -
 
 
 def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
-    """Burn in candidates, screen them, keep the first n eligible per replicate."""
+    """Burn in candidates, screen them, keep the first n eligible per replicate.
+
+    Returns the enrolled population ordered by (replicate, pid), their screening
+    scores, the latent ring (their daily latent states up to the day before
+    screening, for the recall windows of the first visits) and the number screened
+    per replicate."""
     n_need = cfg.n_randomized
     lead = cfg.screening.days_before_baseline
     crit = cfg.screening.criteria
-    screen_insts = list(dict.fromkeys(instruments.score_info(c.score)["instrument"] for c in crit))
+    screen_insts = _screening_instruments(cfg)
     kept: list[Population] = []
     kept_scores: list[dict] = []
+    kept_rings: list[np.ndarray] = []
     have = np.zeros(R, np.int64)
     next_pid = np.zeros(R, np.int64)
     screened = np.zeros(R, np.int64)
@@ -326,18 +486,19 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
         pop = generate(model, cfg.population, pids, reps, seed)
         eng = Engine(model, pop, seed)
         ring = np.repeat(pop.M[:, None, :], _RING, axis=1)
-        bar = _progress(burn + 1, progress, desc=f"burn-in and screening, batch {batch} ({pids.size} candidates)")
+        bar = _progress(burn, progress, desc=f"burn-in and screening, batch {batch} ({pids.size} candidates)")
         batch += 1
-        for d in range(-burn - lead, -lead + 1):
+        # burn-in: the days before the screening visit, which measures the start of day -lead
+        for d in range(-burn - lead, -lead):
             DRV, IMM, KILL, _ = eng.drivers(d)
             eng.advance(d, DRV, IMM, KILL)
-            ring[:, (d + DAY_OFFSET) % _RING] = pop.M
+            ring[:, _ring_slot(d)] = pop.M
             if bar is not None:
                 bar.update(1)
         if bar is not None:
             bar.close()
         ikeys = rng.participant_keys(seed, reps, "instruments")
-        scores = _administer_all(screen_insts, ring, (-lead + DAY_OFFSET) % _RING, ikeys, pids, -lead)
+        scores = _administer_all(screen_insts, ring, -lead, ikeys, pids)
         ok = np.ones(pids.size, bool)
         for c in crit:
             s = scores[c.score]
@@ -359,6 +520,7 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
         sub = pop.subset(np.flatnonzero(take))
         kept.append(sub)
         kept_scores.append({k: v[take] for k, v in scores.items()})
+        kept_rings.append(ring[take])
     # stack and order by (replicate, pid)
     pop = _concat(kept)
     scores = {k: np.concatenate([s[k] for s in kept_scores]) if kept_scores[0] else np.empty(0)
@@ -366,7 +528,8 @@ def _enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool):
     order = np.lexsort((pop.pids, pop.replicate))
     pop = pop.subset(order)
     scores = {k: v[order] for k, v in scores.items()}
-    return pop, scores, screened
+    ring = np.concatenate(kept_rings)[order]
+    return pop, scores, ring, screened
 
 
 def _concat(pops: list[Population]) -> Population:
@@ -392,8 +555,12 @@ def run_trial(cfg: TrialConfig, *, replicates: int | None = None, seed: int | No
               threads: int | None = None, progress: bool = False) -> TrialResult:
     """Run ``replicates`` replicate trials of ``cfg``; see the module docstring.
     ``threads`` (Numba threads) applies to this call only."""
+    import numba
+
     with numba_threads(threads):
-        return _run_trial(cfg, replicates, seed, progress)
+        res = _run_trial(cfg, replicates, seed, progress)
+        res.threads = int(numba.get_num_threads())  # read inside: the caller's setting is restored on exit
+        return res
 
 
 def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progress: bool) -> TrialResult:
@@ -407,14 +574,11 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     end = sched.treatment_days + sched.follow_up_days
     timings = {}
 
-    pop, screen_scores, screened = _enrol(cfg, model, R, seed, progress)
+    pop, screen_scores, enrol_ring, screened = _enrol(cfg, model, R, seed, progress)
     timings["enrol_s"] = time.perf_counter() - t0
     bar = _progress(lead + end, progress, desc=f"trial ({R} replicates x {n} randomized)")
     strat_score = cfg.randomization.stratify_on
-    if strat_score:
-        if strat_score not in screen_scores:
-            raise ConfigError(path="randomization.stratify_on", value=strat_score,
-                              expected=f"a screening score: {sorted(screen_scores)}")
+    if strat_score:  # a screening score (checked by TrialConfig)
         s = screen_scores[strat_score].reshape(R, n)
         strata = s > np.median(s, axis=1, keepdims=True)
     else:
@@ -440,7 +604,13 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
         zb = rng.normals(bkey, np.full(R, 0xFFFFFFFF, np.uint32), 0, 7, 1)[:, 0]
         eng.viability = 10.0 ** (cfg.product_viability_sd_log10 * zb)[sim_pop.replicate]
     groups = [(np.flatnonzero(sim_arm == a), cfg.arms[a].interventions) for a in range(A)]
-    ring = np.repeat(sim_pop.M[:, None, :], _RING, axis=1)
+    ring = np.concatenate([enrol_ring] * copies)  # daily latents of the days before screening
+    # screening on the baseline visit (days_before_baseline = 0): that visit's
+    # administration of the screening instruments is the screening one
+    screen_given = {}
+    if lead == 0:
+        for name in _screening_instruments(cfg):
+            screen_given[name] = {k: np.tile(screen_scores[k], copies) for k in instruments.INSTRUMENTS[name].scales}
     ikeys = rng.participant_keys(seed, sim_pop.replicate, "instruments")
     bkeys = rng.participant_keys(seed, sim_pop.replicate, "biomarkers")
     dkeys = rng.participant_keys(seed, sim_pop.replicate, "dropout")
@@ -460,7 +630,24 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     visit_set = set(sched.visits)
 
     t1 = time.perf_counter()
-    for d in range(-lead + 1, end + 1):
+    # the day's order (module docstring): visit at the start of day d, then the day's
+    # doses and dynamics, then the dropout draw; the last visit day is not simulated
+    for d in range(-lead, end + 1):
+        if d == 0:
+            base_latent = sim_pop.M[:, pl].copy()
+        if d in visit_set:
+            att = on_study.copy()
+            sc = _administer_all(sched.instruments, ring, d, ikeys, sim_pop.pids,
+                                 given=screen_given if d == -lead else None)
+            for k in sc:
+                sc[k][~att] = np.nan
+            visit_scores[d] = sc
+            if d in sched.biomarker_visits:
+                bio[d] = _measure_biomarkers(model, sim_pop, bkeys, d, att, sched.sequencing_16s)
+        if d in traj_days:
+            traj[traj_days.index(d)] = _summarize_state(model, sim_pop, sim_arm, on_study, traj_vars, A)
+        if d == end:
+            break
         visit = np.zeros(N_sim)
         if d in visit_set:
             visit[on_study] = 1.0
@@ -471,27 +658,16 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
                     prescribed[rows] += on_study[rows]
                     taken[rows] += t
         eng.advance(d, DRV, IMM, KILL)
-        ring[:, (d + DAY_OFFSET) % _RING] = sim_pop.M
-        if d == 0:
-            base_latent = sim_pop.M[:, pl].copy()
-        if d in visit_set:
-            att = on_study
-            sc = _administer_all(sched.instruments, ring, (d + DAY_OFFSET) % _RING, ikeys, sim_pop.pids, d)
-            for k in sc:
-                sc[k][~att] = np.nan
-            visit_scores[d] = sc
-            if d in sched.biomarker_visits:
-                bio[d] = _measure_biomarkers(model, sim_pop, bkeys, d, att, sched.sequencing_16s)
-        if d in traj_days:
-            traj[traj_days.index(d)] = _summarize_state(model, sim_pop, sim_arm, on_study, traj_vars, A)
+        ring[:, _ring_slot(d)] = sim_pop.M
         if d >= 0:
+            # end of day d: who leaves (having attended today's visit and taken today's doses)
             h = cfg.dropout.hazard_per_day * prop * arm_hr * np.exp(
                 cfg.dropout.worsening_log_hr * np.maximum(sim_pop.M[:, pl] - base_latent, 0.0))
             if d in visit_set:
                 h = h * cfg.dropout.visit_hazard_ratio
             u = rng.uniforms(dkeys, sim_pop.pids, d + DAY_OFFSET, 0, 1)[:, 0]
             # potential-outcome copies share the dropout of the observed arm's copy only
-            newly = on_study & (u < -np.expm1(-h)) & (d < end)
+            newly = on_study & (u < -np.expm1(-h))
             on_study &= ~newly
             drop_day[newly] = d
         if bar is not None:
@@ -523,7 +699,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
     ctrl = [a.name for a in cfg.arms].index(cfg.analysis.control_arm)
     arm_obs = sim_arm[ord_idx].reshape(R, n)
     for e in cfg.endpoints:
-        v_end = e.visit if e.visit is not None else min(sched.visits, key=lambda v: abs(v - sched.treatment_days))
+        v_end = endpoint_visit(cfg, e)
         src = bio if e.score in BIOMARKER_ENDPOINTS else visit_scores
         if v_end not in src or 0 not in src:
             raise ConfigError(path="endpoints", value=e.score, expected=f"measured at day 0 and day {v_end}")
@@ -531,7 +707,9 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
         b = src[0][e.score][ord_idx].reshape(R, n)
         info_lower = instruments.score_info(e.score)["lower_is_better"] if e.score in instruments.score_names() \
             else e.score in ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp")
-        rem = instruments.score_info(e.score).get("remission") if e.score in instruments.score_names() else None
+        # responders (a >= 50% fall) and remission are defined only on lower-is-better symptom scales
+        symptom_scale = e.score in instruments.score_names() and info_lower
+        rem = instruments.score_info(e.score).get("remission") if symptom_scale else None
         for a in range(A):
             if a == ctrl:
                 continue
@@ -539,7 +717,7 @@ def _run_trial(cfg: TrialConfig, replicates: int | None, seed: int | None, progr
             key = f"{e.score}|{cfg.arms[a].name} vs {cfg.arms[ctrl].name}"
             res = stats.analyze_endpoint(y, b, code, lower_is_better=info_lower, alpha=cfg.analysis.alpha,
                                             mi_m=cfg.analysis.mi_imputations, seed=seed,
-                                            remission_threshold=rem)
+                                            remission_threshold=rem, responder_analysis=symptom_scale)
             per_rep[key] = res
             summary[key] = stats.across_replicates(res, cfg.analysis.alpha)
             summary[key]["endpoint"] = e.score
@@ -632,49 +810,114 @@ def _individual_effects(cfg, visit_scores, pop, sim_arm, arm, R, n, ctrl) -> dic
 # ---------------------------------------------------------------------------
 # sweeps: one parameter point -> scalar outputs
 # ---------------------------------------------------------------------------
+#: What ``<score>.<stat>`` asks :func:`evaluate_point` for: stat -> the per-replicate
+#: values it averages (``p_median``: their median).  The one list of sweep statistics:
+#: the sweep's pre-flight check (:func:`check_point`) and the run both read it.
+_SWEEP_STAT_VALUES = {
+    "g_mean": lambda pr, res, cfg: pr["hedges_g"],  # mean Hedges' g
+    "power": lambda pr, res, cfg: (pr["ancova_itt_p"] < cfg.analysis.alpha).astype(float),  # ANCOVA-ITT
+    "estimate_mean": lambda pr, res, cfg: pr["ancova_itt_estimate"],  # mean ANCOVA-ITT estimate
+    "p_median": lambda pr, res, cfg: pr["ancova_itt_p"],
+    "dropout": lambda pr, res, cfg: (~res.participants["completed"]).reshape(-1, cfg.n_randomized).mean(axis=1),
+}
+SWEEP_STATS = tuple(_SWEEP_STAT_VALUES)
+
+
+def sweep_scores(cfg: TrialConfig) -> tuple[str, ...]:
+    """Endpoint scores that have a comparison (an arm besides the control), in config order."""
+    if not any(a.name != cfg.analysis.control_arm for a in cfg.arms):
+        return ()
+    return tuple(dict.fromkeys(e.score for e in cfg.endpoints))
+
+
+def sweep_output_names(cfg: TrialConfig) -> tuple[str, ...]:
+    """Every output name :func:`evaluate_point` can return for ``cfg``: ``<score>.<stat>``."""
+    return tuple(f"{score}.{stat}" for score in sweep_scores(cfg) for stat in SWEEP_STATS)
+
+
+def _check_outputs(cfg: TrialConfig, outputs, *, required: bool = False) -> None:
+    from difflib import get_close_matches
+
+    names = sweep_output_names(cfg)
+    scores = sweep_scores(cfg)
+    expected = (f"'<score>.<stat>' with score among the base config's endpoints ({', '.join(scores)}) "
+                f"and stat among {', '.join(SWEEP_STATS)}" if scores else
+                "no output: the base config has no comparison (no arm besides the control arm)")
+    outputs = list(outputs or ())
+    if required and not outputs:
+        raise ConfigError(path="outputs", value=outputs, expected="at least one " + expected if scores else expected)
+    for k, name in enumerate(outputs):
+        if name not in names:
+            close = get_close_matches(str(name), names, n=1)
+            raise ConfigError(path=f"outputs[{k}]", value=name, expected=expected,
+                              suggestion=close[0] if close else None)
+
+
+def _point_config(point: dict, context: dict) -> TrialConfig:
+    """The TrialConfig that :func:`evaluate_point` runs for ``point``."""
+    from ..config import apply_overrides
+
+    base = context["base"]
+    if not point:  # the base alone: say that it is the base that fails
+        try:
+            raw = load_raw(base) if isinstance(base, str) else dict(base)
+            return from_dict(TrialConfig, resolve_defaults(raw))
+        except (ConfigError, OSError) as exc:
+            raise ConfigError(f"the base experiment {base if isinstance(base, str) else '(table)'} does not "
+                              f"load as a trial config: {exc}", path="base") from None
+    raw = load_raw(base) if isinstance(base, str) else dict(base)
+    over = [f"{k}={_toml_literal(v)}" for k, v in point.items()]
+    raw = apply_overrides(raw, over, TrialConfig)
+    return from_dict(TrialConfig, resolve_defaults(raw))
+
+
+def check_point(point: dict, *, context: dict) -> dict:
+    """What :func:`evaluate_point` would reject, found without simulating.
+
+    Builds the point's TrialConfig (base file, overrides: paths, types, bounds,
+    cross-field checks), builds its model (as ``probisim validate`` does) and,
+    for the empty point, checks ``context['outputs']``: at least one, each
+    ``<score>.<stat>`` (see :data:`SWEEP_STATS`).  Raises
+    :class:`~probisim.config.ConfigError`; returns the resolved config as a
+    dict.  A sweep calls it before its first task (see :mod:`probisim.sweep`).
+    """
+    cfg = _point_config(point, context)
+    if not point:
+        _check_outputs(cfg, context.get("outputs", ()), required=True)
+    ivs = [iv for a in cfg.arms for iv in a.interventions]
+    compile_model(cfg.model, strains_in(ivs))
+    from ..config import to_dict
+
+    return to_dict(cfg)
+
+
 def evaluate_point(point: dict, *, seed: int, context: dict) -> dict[str, float]:
     """Run replicate trials of ``context['base']`` with ``point`` overrides and
     return the requested scalar outputs (see :mod:`probisim.sweep`).
 
     Output names: ``<score>.<stat>`` where stat is ``g_mean`` (mean Hedges' g),
     ``power`` (ANCOVA-ITT power), ``estimate_mean`` (mean ANCOVA-ITT estimate),
-    ``p_median``, ``dropout``; the first comparison of that score is used.
+    ``p_median``, ``dropout`` (:data:`SWEEP_STATS`); the first comparison of
+    that score is used.  Unknown names fail before anything is simulated.
     """
-    from ..config import apply_overrides
-
-    base = context["base"]
-    raw = load_raw(base) if isinstance(base, str) else dict(base)
-    over = [f"{k}={_toml_literal(v)}" for k, v in point.items()]
-    raw = apply_overrides(raw, over, TrialConfig)
-    cfg = from_dict(TrialConfig, resolve_defaults(raw))
+    cfg = _point_config(point, context)
+    outputs = list(context.get("outputs", ()))
+    _check_outputs(cfg, outputs)
     res = run_trial(cfg, replicates=int(context.get("replicates", cfg.replicates)), seed=seed)
     out = {}
-    for name in context.get("outputs", ()):
+    for name in outputs:
         score, _, stat = name.rpartition(".")
-        key = next((k for k in res.per_replicate if k.split("|")[0] == score), None)
-        if key is None:
-            raise ConfigError(path="outputs", value=name, expected=f"<score>.<stat> with score among "
-                                                                   f"{sorted({k.split('|')[0] for k in res.per_replicate})}")
-        pr = res.per_replicate[key]
+        key = next(k for k in res.per_replicate if k.split("|")[0] == score)
         # each output comes with the between-replicate variance of the quantity
         # it averages ("<name>__rep_var"), so a sweep can report its noise
-        if stat == "g_mean":
-            per = pr["hedges_g"]
-        elif stat == "power":
-            per = (pr["ancova_itt_p"] < cfg.analysis.alpha).astype(float)
-        elif stat == "estimate_mean":
-            per = pr["ancova_itt_estimate"]
-        elif stat == "p_median":
-            per = pr["ancova_itt_p"]
-        elif stat == "dropout":
-            per = (~res.participants["completed"]).reshape(-1, cfg.n_randomized).mean(axis=1)
-        else:
-            raise ConfigError(path="outputs", value=name,
-                              expected="a stat among g_mean, power, estimate_mean, p_median, dropout")
-        per = np.asarray(per, dtype=float)
+        per = np.asarray(_SWEEP_STAT_VALUES[stat](res.per_replicate[key], res, cfg), dtype=float)
         out[name] = float(np.nanmedian(per) if stat == "p_median" else np.nanmean(per))
         out[f"{name}__rep_var"] = float(np.nanvar(per, ddof=1)) if np.isfinite(per).sum() > 1 else float("nan")
     return out
+
+
+#: the sweep's pre-flight hook (see probisim.sweep: "Checks before the first task")
+evaluate_point.check = check_point
 
 
 def _toml_literal(v) -> str:
