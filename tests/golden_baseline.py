@@ -29,7 +29,6 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "golden" / "baseline.json"
-REPO = HERE.parent
 
 #: shipped experiments and the replicate count each is run with here
 EXPERIMENTS = {"stress_anxiety_6wk": 4, "depression_mild_moderate": 3, "community_depression": 4}
@@ -54,7 +53,9 @@ SIM_CONFIG = {
 
 def experiment_config(name: str) -> Path:
     """Path of a shipped experiment's config."""
-    return REPO / "experiments" / f"{name}.toml"
+    from probisim.trial.experiments import experiment_path
+
+    return experiment_path(name)
 
 
 def _hash_array(h, name: str, a) -> None:

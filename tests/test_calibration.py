@@ -24,16 +24,32 @@ def test_calibration_full():
     assert not failed, table
 
 
-def test_calibration_cli_refuses_bad_arguments_without_running(tmp_path, capsys):
-    from probisim.trial.calibration import main
+def test_calibrate_command_refuses_bad_arguments_without_running(tmp_path, capsys, monkeypatch):
+    from probisim.cli import main
+    from probisim.trial import calibration
 
+    monkeypatch.setattr(calibration, "run_calibration", lambda *a, **k: pytest.fail("calibration ran"))
     existing = tmp_path / "c.csv"
     existing.write_text("keep me")
+    (tmp_path / "link.csv").symlink_to(existing)
     for argv, needle in ((["--replicates", "1"], "--replicates 1"),
+                         (["--population", "10"], "--population 10"),
                          (["--experiments", str(tmp_path)], "expected a directory holding community_depression.toml"),
-                         (["--csv", str(existing), "--replicates", "2"], "exists; expected a new path")):
-        with pytest.raises(SystemExit) as info:
-            main(argv)
-        assert info.value.code == 2
-        assert needle in capsys.readouterr().err
+                         (["--csv", str(existing), "--replicates", "2"], "exists; expected a new path"),
+                         (["--csv", str(tmp_path / "link.csv"), "--force"], "symbolic link")):
+        assert main(["calibrate", *argv]) == 2
+        err = capsys.readouterr().err.strip()
+        assert needle in err and len(err.splitlines()) == 1
     assert existing.read_text() == "keep me"
+
+
+def test_calibrate_command_prints_the_table_and_writes_csv(tmp_path, capsys, monkeypatch):
+    from probisim.cli import main
+    from probisim.trial import calibration
+
+    fake = [calibration.Target("C9", "a target", 0.0, 1.0, 0.5, (0.4, 0.6), "nobody 2026")]
+    monkeypatch.setattr(calibration, "run_calibration", lambda *a, **k: fake)
+    assert main(["calibrate", "--replicates", "2", "--csv", str(tmp_path / "t.csv")]) == 0
+    assert "C9" in capsys.readouterr().out and "C9" in (tmp_path / "t.csv").read_text()
+    fake[0] = calibration.Target("C9", "a target", 0.0, 1.0, 2.0, (1.9, 2.1), "nobody 2026")
+    assert main(["calibrate", "--replicates", "2"]) == 1  # a missed target fails the command

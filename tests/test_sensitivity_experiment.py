@@ -25,11 +25,12 @@ from probisim.model.engine import resolve_defaults
 from probisim.sweep import load_sweep_config, run_sensitivity
 from probisim.model.taxa import DEFAULT_STRAINS
 from probisim.trial import TrialConfig
+from probisim.trial.experiments import experiment_path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXP_DIR = ROOT / "experiments" / "sensitivity_depression"
 SWEEP = EXP_DIR / "sweep.toml"
-BASE = ROOT / "experiments" / "depression_mild_moderate.toml"
+BASE = experiment_path("depression_mild_moderate")
 OUTPUTS = ("bdi2.g_mean", "bdi2.power", "hamd17.g_mean")
 
 
@@ -52,7 +53,7 @@ def test_sweep_config_is_a_sobol_design_over_the_depression_trial():
     assert cfg.crn is True
     assert tuple(cfg.outputs) == OUTPUTS
     assert len(cfg.parameters) >= 6
-    assert (SWEEP.parent / cfg.base).resolve() == BASE.resolve()
+    assert experiment_path(cfg.base) == BASE  # a shipped experiment, by name
 
 
 def test_every_parameter_path_exists_and_bounds_are_valid():

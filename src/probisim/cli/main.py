@@ -32,9 +32,12 @@ def _log(args, msg: str) -> None:
 
 
 def _load(path: str, overrides) -> "object":
+    """The trial config at ``path``, or the shipped experiment of that name."""
     from ..config import ConfigError
     from ..trial import load_trial_config
+    from ..trial.experiments import resolve_config
 
+    path = resolve_config(path)
     try:
         return load_trial_config(path, list(overrides or ()))
     except (ConfigError, OSError):
@@ -218,34 +221,50 @@ def cmd_list(args) -> int:
                 rows.append(["", f.name, meta.get("unit") or "", meta.get("source") or "", meta.get("doc") or ""])
         print(_table(rows, ["kind", "parameter", "unit", "source", "description"]))
     elif what == "experiments":
-        import tomllib
+        from ..trial.experiments import describe_experiment, experiments_dir
 
-        d = Path(args.dir) if args.dir else find_experiments_dir()
-        if d is None or not d.is_dir():
-            raise CLIError(f"experiments directory not found ({d or 'searched upward from ' + os.getcwd()}); "
-                           "pass --dir")
+        d = Path(args.dir) if args.dir else experiments_dir()
+        if not d.is_dir():
+            raise CLIError(f"--dir {d}: expected a directory of experiment configs (*.toml)")
         rows = []
         for p in sorted(d.glob("*.toml")):
             try:
-                with open(p, "rb") as fh:
-                    raw = tomllib.load(fh)
-                desc = str(raw.get("description", "")).strip().splitlines()
-                rows.append([p.stem, str(raw.get("name", "")), desc[0] if desc else ""])
-            except (OSError, tomllib.TOMLDecodeError) as exc:
+                rows.append([p.stem, *describe_experiment(p)])
+            except (OSError, ValueError) as exc:
                 rows.append([p.stem, "", f"(unreadable: {exc})"])
-        print(_table(rows, ["file", "name", "description"]) if rows else f"no *.toml files in {d}")
+        head = "shipped experiments (run one by name: probisim run NAME)" if not args.dir else f"configs in {d}"
+        print(head + "\n\n" + _table(rows, ["experiment", "name", "description"]) if rows else f"no *.toml files in {d}")
     return 0
 
 
-def find_experiments_dir(marker: str | None = None) -> Path | None:
-    """The nearest ``experiments/`` at or above the working directory (holding the file
-    ``marker``, if given), or None."""
-    here = Path.cwd().resolve()
-    for p in (here, *here.parents):
-        d = p / "experiments"
-        if d.is_dir() if marker is None else (d / marker).is_file():
-            return d
-    return None
+def cmd_calibrate(args) -> int:
+    """Calibration targets C1-C8 from replicate trials of the shipped experiments."""
+    from ..trial.calibration import format_table, run_calibration
+
+    if args.replicates < 2:
+        raise CLIError(f"--replicates {args.replicates}: expected at least 2")
+    if args.population < 100:
+        raise CLIError(f"--population {args.population}: expected at least 100")
+    d = Path(args.experiments) if args.experiments else None
+    needed = ("community_depression", "depression_mild_moderate", "stress_anxiety_6wk")
+    if d is not None and not all((d / f"{n}.toml").is_file() for n in needed):
+        raise CLIError(f"--experiments {d}: expected a directory holding {', '.join(n + '.toml' for n in needed)}")
+    if args.csv and os.path.islink(args.csv):
+        raise CLIError(f"--csv {args.csv}: is a symbolic link; expected a plain file path "
+                       "(probisim never writes through links)")
+    if args.csv and os.path.lexists(args.csv) and not (args.force and os.path.isfile(args.csv)):
+        raise CLIError(f"--csv {args.csv}: exists; expected a new path, or --force to overwrite an existing file")
+    targets = run_calibration(args.replicates, args.population, experiments_dir=d)
+    print(format_table(targets))
+    if args.csv:
+        tmp = Path(f"{args.csv}.{os.getpid()}.tmp")
+        tmp.write_text(format_table(targets, "csv"))
+        os.replace(tmp, args.csv)  # replaces the path itself, never writes through it
+    failed = [t.id for t in targets if not t.passed]
+    if failed:
+        _err(f"{len(failed)} target(s) outside their range: {', '.join(failed)}")
+        return 1
+    return 0
 
 
 def _builtin_entry_value(path: str):
@@ -346,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     p = _Parser(prog=PROG, formatter_class=fmt,
                 description="Simulate replicated probiotic trials: run, validate, plot and explore.",
-                epilog="examples:\n  probisim run experiments/trial.toml --replicates 200\n"
+                epilog="examples:\n  probisim run stress_anxiety_6wk --replicates 200\n  probisim run my_trial.toml\n"
                        "  probisim validate trial.toml --set n_randomized=120\n  probisim explain dose\n"
                        "  probisim list strains\n\nRun 'probisim COMMAND --help' for each command.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -363,13 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Prints the directory path on stdout; progress and logs go to stderr. "
                                    "The output location is checked and locked before simulating (a second run "
                                    "on the same --out fails at once); results appear there only when complete.",
-                       epilog="examples:\n  probisim run trial.toml\n"
+                       epilog="examples:\n  probisim run stress_anxiety_6wk\n  probisim run trial.toml\n"
                               "  probisim run trial.toml --replicates 500 --seed 3 --threads 2 --out results/big\n"
                               "  probisim run trial.toml --set dropout.hazard_per_day=0.005 --force --format pdf")
 
     def add_run_checked(sp):
         """Options that run checks before simulating (validate checks them the same way)."""
-        sp.add_argument("config", metavar="CONFIG", help="trial config (TOML)")
+        sp.add_argument("config", metavar="CONFIG", help="trial config: a TOML file, or the name of a shipped "
+                                                         "experiment ('probisim list experiments')")
         add_set(sp)
         sp.add_argument("--seed", type=int, help="master seed (overrides the config's seed)")
         sp.add_argument("--replicates", type=int, help="number of replicate trials (overrides the config)")
@@ -411,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog="examples:\n  probisim list strains\n  probisim list instruments\n"
                                "  probisim list experiments --dir path/to/experiments")
     ls.add_argument("what", choices=("taxa", "strains", "instruments", "interventions", "experiments"))
-    ls.add_argument("--dir", help="experiments directory (default: ./experiments, searched upward)")
+    ls.add_argument("--dir", help="list the configs in this directory instead of the shipped experiments")
     ls.set_defaults(func=cmd_list)
 
     ex = sub.add_parser("explain", help="describe one config parameter", formatter_class=fmt,
@@ -421,6 +441,21 @@ def build_parser() -> argparse.ArgumentParser:
                                "  probisim explain 'arms[].interventions[].strains'")
     ex.add_argument("param", metavar="PARAM", help="dotted parameter path, e.g. schedule.treatment_days")
     ex.set_defaults(func=cmd_explain)
+
+    cal = sub.add_parser("calibrate", help="run the calibration targets and print their table", formatter_class=fmt,
+                         description="Run the calibration targets of the model brief from the simulation (trial "
+                                     "targets from replicate trials of the shipped experiments, microbiome targets "
+                                     "from a simulated population) and print target, range, simulated value (95%% CI) "
+                                     "and pass/fail. Exit 1 if a target misses its range.",
+                         epilog="examples:\n  probisim calibrate --replicates 200\n"
+                                "  probisim calibrate --replicates 20 --population 1000 --csv table.csv")
+    cal.add_argument("--replicates", type=int, default=200, help="replicate trials per trial-based target (default 200)")
+    cal.add_argument("--population", type=int, default=4000, help="participants for the microbiome targets (default 4000)")
+    cal.add_argument("--experiments", metavar="DIR", help="directory with same-named experiment configs to use "
+                                                          "instead of the shipped ones")
+    cal.add_argument("--csv", help="also write the table as CSV to this path (a new file unless --force)")
+    cal.add_argument("--force", action="store_true", help="overwrite an existing --csv file")
+    cal.set_defaults(func=cmd_calibrate)
 
     for name, fn, what in (("sweep", cmd_sweep, "evaluate a parameter sweep (grid / LHS / Sobol' design)"),
                            ("sensitivity", cmd_sensitivity, "Sobol' sensitivity analysis (Saltelli design)")):

@@ -797,10 +797,21 @@ def _resolve_config(config: Any, out_dir: Path, resume: bool, overrides: Sequenc
     else:
         raise TypeError(f"config must be a SweepConfig, a mapping or a path, not {type(config).__name__}")
     if cfg.base and not Path(cfg.base).is_absolute():
-        cfg = dataclasses.replace(cfg, base=str((here / cfg.base).resolve()))
+        cfg = dataclasses.replace(cfg, base=_base_path(cfg.base, here))
     if cfg.task == DEFAULT_TASK and not cfg.base:
         raise _cerr("base", cfg.base, f"a base experiment path for task {DEFAULT_TASK}")
     return cfg
+
+
+def _base_path(base: str, here: Path) -> str:
+    """A relative ``base``: a file relative to the sweep file, else the name of a shipped
+    experiment (``base = "depression_mild_moderate"``)."""
+    p = (here / base).resolve()
+    if p.exists() or Path(base).suffix == ".toml" or len(Path(base).parts) != 1:
+        return str(p)
+    from ..trial.experiments import experiment_path, shipped_experiments
+
+    return str(experiment_path(base)) if base in shipped_experiments() else str(p)
 
 
 def _task_context(cfg: SweepConfig) -> dict:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..model import SimConfig, simulate
+from .experiments import experiments_dir as experiments_dir_default
 from .run import load_trial_config, run_trial
 
-__all__ = ["Target", "run_calibration", "format_table", "EXPERIMENTS_DIR"]
+__all__ = ["Target", "run_calibration", "format_table"]
 
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[3] / "experiments"
 
 
 @dataclass
@@ -60,8 +59,9 @@ def _key(res, score: str, arm: str = "probiotic") -> str:
 
 def run_calibration(replicates: int = 200, n_population: int = 4000, *, experiments_dir=None,
                     seed: int | None = None) -> list[Target]:
-    """Run C1–C8; ``replicates`` trials per trial-based target."""
-    d = Path(experiments_dir or EXPERIMENTS_DIR)
+    """Run C1–C8; ``replicates`` trials per trial-based target, on the shipped
+    experiments (or the same-named configs in ``experiments_dir``)."""
+    d = Path(experiments_dir) if experiments_dir is not None else experiments_dir_default()
     out: list[Target] = []
 
     com = run_trial(load_trial_config(d / "community_depression.toml"), replicates=replicates, seed=seed)
@@ -158,50 +158,3 @@ def format_table(targets: list[Target], fmt: str = "md") -> str:
         lines.append(f"| {t.id} | {t.description} | [{t.low:g}, {t.high:g}] | {t.value:.3f} "
                      f"({t.interval[0]:.3f}, {t.interval[1]:.3f}) | {'pass' if t.passed else 'FAIL'} |")
     return "\n".join(lines)
-
-
-def _default_experiments_dir() -> Path | None:
-    """The checkout's experiments/ (editable install), else the nearest one above the
-    working directory."""
-    from ..cli.main import find_experiments_dir
-
-    if (EXPERIMENTS_DIR / "community_depression.toml").is_file():
-        return EXPERIMENTS_DIR
-    return find_experiments_dir("community_depression.toml")
-
-
-def main(argv=None) -> int:
-    """``python -m probisim.calibration [--replicates R] [--csv PATH]``: print the table."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m probisim.calibration",
-                                 description="Run calibration targets C1-C8 and print target, range, simulated value and pass/fail.")
-    ap.add_argument("--replicates", type=int, default=200, help="replicate trials per trial-based target (default 200)")
-    ap.add_argument("--population", type=int, default=4000, help="participants for the microbiome targets C6, C7")
-    ap.add_argument("--experiments", help="directory with the experiment TOMLs (default: the checkout's experiments/)")
-    ap.add_argument("--csv", help="also write the table as CSV to this path (a new file unless --force)")
-    ap.add_argument("--force", action="store_true", help="overwrite an existing --csv file")
-    args = ap.parse_args(argv)
-    if args.replicates < 2:
-        ap.error(f"--replicates {args.replicates}: expected at least 2")
-    if args.population < 100:
-        ap.error(f"--population {args.population}: expected at least 100")
-    d = Path(args.experiments) if args.experiments else _default_experiments_dir()
-    if d is None or not (d / "community_depression.toml").is_file():
-        ap.error(f"--experiments {d or '(not given)'}: expected a directory holding community_depression.toml, "
-                 "depression_mild_moderate.toml and stress_anxiety_6wk.toml (the project's experiments/)")
-    if args.csv and os.path.islink(args.csv):
-        ap.error(f"--csv {args.csv}: is a symbolic link; expected a plain file path (probisim never writes through links)")
-    if args.csv and os.path.lexists(args.csv) and not (args.force and os.path.isfile(args.csv)):
-        ap.error(f"--csv {args.csv}: exists; expected a new path, or --force to overwrite an existing file")
-    targets = run_calibration(args.replicates, args.population, experiments_dir=d)
-    print(format_table(targets))
-    if args.csv:
-        tmp = Path(f"{args.csv}.{os.getpid()}.tmp")
-        tmp.write_text(format_table(targets, "csv"))
-        os.replace(tmp, args.csv)  # replaces the path itself, never writes through it
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
