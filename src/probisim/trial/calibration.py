@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..model import SimConfig, simulate
-from .run import load_trial_config, run_trial
+from .design import load_trial_config
+from .run import run_trial
 
 __all__ = ["Target", "run_calibration", "format_table", "EXPERIMENTS_DIR"]
 
