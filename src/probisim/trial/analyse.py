@@ -14,18 +14,13 @@ import numpy as np
 from .. import stats
 from ..config import ConfigError
 from ..measure import instruments
-from .design import BIOMARKER_ENDPOINTS, Endpoint, endpoint_visit
+from .design import BIOMARKER_ENDPOINTS, Endpoint, control_index, endpoint_visit
 from .state import TrialState
 
-__all__ = ["analyse_endpoints", "control_index", "comparison_key"]
+__all__ = ["analyse_endpoints", "comparison_key"]
 
 #: biomarkers that fall as things improve (the others rise)
 LOWER_IS_BETTER_BIOMARKERS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp")
-
-
-def control_index(cfg) -> int:
-    """Index of ``analysis.control_arm`` among the arms."""
-    return [a.name for a in cfg.arms].index(cfg.analysis.control_arm)
 
 
 def comparison_key(cfg, e: Endpoint, a: int, ctrl: int) -> str:

@@ -22,12 +22,13 @@ from ..model import Intervention, ModelConfig, PopulationConfig, check_intervent
 
 __all__ = ["Arm", "Criterion", "Screening", "Randomization", "Schedule", "Dropout", "Endpoint", "AnalysisConfig",
            "TrialConfig", "BIOMARKER_ENDPOINTS", "load_trial_config", "screening_instruments", "screening_scores",
-           "endpoint_visit", "primary_latent"]
+           "endpoint_visit", "primary_latent", "control_index"]
 
 #: biomarker endpoints available at biomarker visits
 BIOMARKER_ENDPOINTS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp", "shannon", "simpson",
                        "log10_Bifidobacterium", "log10_Lactobacillus", "log10_Faecalibacterium",
                        "log10_Enterobacteriaceae")
+
 
 @dataclass(frozen=True)
 class Arm:
@@ -161,54 +162,73 @@ class TrialConfig:
     analysis: AnalysisConfig = param(default_factory=AnalysisConfig, doc="analysis settings")
 
     def __post_init__(self):
+        # in this order: the first failing check is the error reported
         _check_name_and_strata(self)
-        names = [a.name for a in self.arms]
-        if len(set(names)) != len(names):
-            raise ConfigError(path="arms", value=names, expected="distinct arm names")
-        for i, arm in enumerate(self.arms):
-            check_intervention_names(self.model, arm.interventions, f"arms[{i}].interventions")
-        _check_essentials(self)
-        if self.analysis.control_arm not in names:
-            raise ConfigError(path="analysis.control_arm", value=self.analysis.control_arm,
-                              expected=f"one of the arms: {', '.join(names)}")
-        sched = self.schedule
-        end = sched.treatment_days + sched.follow_up_days
-        for k, v in enumerate(sched.visits):
-            if not 0 <= v <= end:
-                raise ConfigError(path=f"schedule.visits[{k}]", value=v, expected=f"a day in [0, {end}]")
-        if 0 not in sched.visits:
-            raise ConfigError(path="schedule.visits", value=list(sched.visits), expected="a baseline visit at day 0")
-        for k, v in enumerate(sched.biomarker_visits):
-            if v not in sched.visits:
-                raise ConfigError(path=f"schedule.biomarker_visits[{k}]", value=v,
-                                  expected=f"one of the visit days {list(sched.visits)}")
-        known = set(instruments.INSTRUMENTS)
-        for k, v in enumerate(sched.instruments):
-            if v not in known:
-                raise ConfigError(path=f"schedule.instruments[{k}]", value=v, expected=f"one of {sorted(known)}")
-        scores = set()
-        for inst in sched.instruments:
-            scores |= set(instruments.INSTRUMENTS[inst].scales)
-        scores |= set(BIOMARKER_ENDPOINTS)
-        if not sched.sequencing_16s:
-            scores -= {"shannon", "simpson"}
-        for k, e in enumerate(self.endpoints):
-            if e.score not in scores:
-                raise ConfigError(path=f"endpoints[{k}].score", value=e.score,
-                                  expected=f"a score of the scheduled instruments or a biomarker: {sorted(scores)}")
-            if e.visit is not None and e.visit not in sched.visits:
-                raise ConfigError(path=f"endpoints[{k}].visit", value=e.visit,
-                                  expected=f"one of the visit days {list(sched.visits)}")
-        for k, c in enumerate(self.screening.criteria):
-            inst = instruments.score_info(c.score)["instrument"]
-            if inst not in known:
-                raise ConfigError(path=f"screening.criteria[{k}].score", value=c.score, expected="a known score")
-        if self.randomization.method != "simple":
-            total = sum(a.ratio for a in self.arms)
-            if self.randomization.block_size % total:
-                raise ConfigError(path="randomization.block_size", value=self.randomization.block_size,
-                                  expected=f"a multiple of the sum of allocation ratios ({total})")
+        _check_arms(self)
+        _check_schedule(self)
+        _check_endpoints_and_criteria(self)
         _check_design(self)
+
+
+def _check_arms(cfg: TrialConfig) -> None:
+    """Distinct arm names, known intervention names, a control arm and an arm to
+    compare with it."""
+    names = [a.name for a in cfg.arms]
+    if len(set(names)) != len(names):
+        raise ConfigError(path="arms", value=names, expected="distinct arm names")
+    for i, arm in enumerate(cfg.arms):
+        check_intervention_names(cfg.model, arm.interventions, f"arms[{i}].interventions")
+    _check_essentials(cfg)
+    if cfg.analysis.control_arm not in names:
+        raise ConfigError(path="analysis.control_arm", value=cfg.analysis.control_arm,
+                          expected=f"one of the arms: {', '.join(names)}")
+
+
+def _check_schedule(cfg: TrialConfig) -> None:
+    """Visits within the trial with a baseline visit, biomarkers at visits, known instruments."""
+    sched = cfg.schedule
+    end = sched.treatment_days + sched.follow_up_days
+    for k, v in enumerate(sched.visits):
+        if not 0 <= v <= end:
+            raise ConfigError(path=f"schedule.visits[{k}]", value=v, expected=f"a day in [0, {end}]")
+    if 0 not in sched.visits:
+        raise ConfigError(path="schedule.visits", value=list(sched.visits), expected="a baseline visit at day 0")
+    for k, v in enumerate(sched.biomarker_visits):
+        if v not in sched.visits:
+            raise ConfigError(path=f"schedule.biomarker_visits[{k}]", value=v,
+                              expected=f"one of the visit days {list(sched.visits)}")
+    known = set(instruments.INSTRUMENTS)
+    for k, v in enumerate(sched.instruments):
+        if v not in known:
+            raise ConfigError(path=f"schedule.instruments[{k}]", value=v, expected=f"one of {sorted(known)}")
+
+
+def _check_endpoints_and_criteria(cfg: TrialConfig) -> None:
+    """Endpoints on measured scores at visit days, screening criteria on known
+    instruments, and a block size that is a multiple of the allocation ratios."""
+    sched = cfg.schedule
+    scores = set()
+    for inst in sched.instruments:
+        scores |= set(instruments.INSTRUMENTS[inst].scales)
+    scores |= set(BIOMARKER_ENDPOINTS)
+    if not sched.sequencing_16s:
+        scores -= {"shannon", "simpson"}
+    for k, e in enumerate(cfg.endpoints):
+        if e.score not in scores:
+            raise ConfigError(path=f"endpoints[{k}].score", value=e.score,
+                              expected=f"a score of the scheduled instruments or a biomarker: {sorted(scores)}")
+        if e.visit is not None and e.visit not in sched.visits:
+            raise ConfigError(path=f"endpoints[{k}].visit", value=e.visit,
+                              expected=f"one of the visit days {list(sched.visits)}")
+    for k, c in enumerate(cfg.screening.criteria):
+        inst = instruments.score_info(c.score)["instrument"]
+        if inst not in instruments.INSTRUMENTS:
+            raise ConfigError(path=f"screening.criteria[{k}].score", value=c.score, expected="a known score")
+    if cfg.randomization.method != "simple":
+        total = sum(a.ratio for a in cfg.arms)
+        if cfg.randomization.block_size % total:
+            raise ConfigError(path="randomization.block_size", value=cfg.randomization.block_size,
+                              expected=f"a multiple of the sum of allocation ratios ({total})")
 
 
 def _check_essentials(cfg: TrialConfig) -> None:
@@ -320,3 +340,8 @@ def primary_latent(cfg: TrialConfig) -> int:
     if prim.score in BIOMARKER_ENDPOINTS:
         return 2
     return {"P": 0, "A": 1, "D": 2}[instruments.score_info(prim.score)["latent"]]
+
+
+def control_index(cfg: TrialConfig) -> int:
+    """Index of ``analysis.control_arm`` among the arms."""
+    return [a.name for a in cfg.arms].index(cfg.analysis.control_arm)

@@ -32,13 +32,13 @@ import numpy as np
 from ..config import ConfigError, from_dict, load_raw
 from ..model import compile_model, resolve_defaults, strains_in
 from ..model.engine import numba_threads
-from .analyse import analyse_endpoints, control_index
+from .analyse import analyse_endpoints
 from .design import TrialConfig
 from .enrol import enrol
 from .loop import run_days
 from .randomize import randomize
 from .state import start_trial
-from .tables import build_tables, individual_effects
+from .tables import build_tables
 
 __all__ = ["TrialResult", "run_trial", "evaluate_point", "check_point", "SWEEP_STATS", "sweep_output_names"]
 
@@ -82,22 +82,21 @@ def _run_stages(cfg: TrialConfig, replicates: int | None, seed: int | None, prog
     R = int(replicates if replicates is not None else cfg.replicates)
     seed = int(seed if seed is not None else cfg.seed)
     model = compile_model(cfg.model, strains_in([iv for a in cfg.arms for iv in a.interventions]))
-    enrolled = enrol(cfg, model, R, seed, progress)  # 1
+    enrolled = enrol(cfg, model, R, seed, progress)  # 1. enrol
     timings = {"enrol_s": time.perf_counter() - t0}
-    state = start_trial(cfg, model, enrolled, randomize(cfg, enrolled, R, seed), seed)  # 2
+    state = start_trial(cfg, model, enrolled, randomize(cfg, enrolled, R, seed), seed)  # 2. randomize
     t1 = time.perf_counter()
-    run_days(state, progress)  # 3
+    run_days(state, progress)  # 3. the day loop
     timings["simulate_s"] = time.perf_counter() - t1
-    tables = build_tables(state, enrolled.screening_scores)  # 4
+    tables = build_tables(state, enrolled.screening_scores)  # 4. tables
     t2 = time.perf_counter()
-    per_rep, summary = analyse_endpoints(state, tables.order)  # 5
+    per_rep, summary = analyse_endpoints(state, tables.order)  # 5. analysis
     timings["analysis_s"] = time.perf_counter() - t2
-    ite = individual_effects(state, control_index(cfg)) if cfg.potential_outcomes else None
     return TrialResult(config=cfg, visits=tables.visits, participants=tables.participants,
                        biomarkers=tables.biomarkers, per_replicate=per_rep, summary=summary,
                        screening={"replicate": np.arange(R), "screened": enrolled.screened,
                                   "randomized": np.full(R, cfg.n_randomized)},
-                       trajectories=state.trajectories.table([a.name for a in cfg.arms]), individual_effects=ite,
+                       trajectories=tables.trajectories, individual_effects=tables.individual_effects,
                        wall_s=time.perf_counter() - t0, timings=timings)
 
 

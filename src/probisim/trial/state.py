@@ -101,8 +101,7 @@ def start_trial(cfg: TrialConfig, model: CompiledModel, enrolled: Enrolment, arm
         biomarker_keys=rng.participant_keys(seed, pop.replicate, "biomarkers"),
         dropout_keys=rng.participant_keys(seed, pop.replicate, "dropout"),
         primary_latent=primary_latent(cfg), arm_hazard_ratio=arm_hr,
-        trajectories=Trajectories.empty(model, cfg.schedule.treatment_days + cfg.schedule.follow_up_days,
-                                        cfg.schedule.trajectory_every, A),
+        trajectories=Trajectories.empty(model, cfg.schedule, A),
     )
 
 

@@ -1,9 +1,10 @@
-"""The result tables: the observed rows of the trial state, as tidy long tables.
+"""The result tables: the trial state after the day loop, as tidy tables.
 
 Only the copy each participant was randomized to is observed (with potential
 outcomes the other copies feed :func:`individual_effects` only). Rows are
 ordered by (replicate, pid); the visits and biomarkers tables have one row per
-participant and visit day.
+participant and visit day. The per-arm trajectories and, with potential
+outcomes, the individual effects come along.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .design import control_index
 from .state import NOT_DROPPED, TrialState
 
 __all__ = ["Tables", "build_tables", "long_table", "individual_effects"]
@@ -22,14 +24,19 @@ class Tables(NamedTuple):
     participants: dict[str, np.ndarray]  # one row per randomized participant
     visits: dict[str, np.ndarray]  # participant x visit
     biomarkers: dict[str, np.ndarray]  # participant x biomarker visit
+    trajectories: dict[str, np.ndarray]  # per-arm summaries over time
+    individual_effects: dict[str, np.ndarray] | None  # with potential outcomes only
 
 
 def build_tables(state: TrialState, screening_scores: dict[str, np.ndarray]) -> Tables:
-    """The participants, visits and biomarkers tables of the observed rows."""
+    """Every result table of the run."""
+    cfg = state.cfg
     order = observed_order(state)
     participants = participants_table(state, order, screening_scores)
     return Tables(order, participants, long_table(state.visit_scores, order, participants),
-                  long_table(state.biomarkers, order, participants))
+                  long_table(state.biomarkers, order, participants),
+                  state.trajectories.table([a.name for a in cfg.arms]),
+                  individual_effects(state, control_index(cfg)) if cfg.potential_outcomes else None)
 
 
 def observed_order(state: TrialState) -> np.ndarray:

@@ -28,8 +28,10 @@ class Trajectories:
     values: np.ndarray
 
     @classmethod
-    def empty(cls, model, end: int, every: int, arms: int) -> Trajectories:
-        days = list(range(0, end + 1, every))
+    def empty(cls, model, schedule, arms: int) -> Trajectories:
+        """Every ``schedule.trajectory_every`` days from day 0 to the last visit, all NaN."""
+        end = schedule.treatment_days + schedule.follow_up_days
+        days = list(range(0, end + 1, schedule.trajectory_every))
         variables = trajectory_variables(model)
         return cls(days, variables, np.full((len(days), arms, len(variables), len(STATS)), np.nan))
 
