@@ -22,9 +22,9 @@ steps of :data:`DAY_PLAN`, in this order:
    On day ``end`` the loop stops after this step: the last visit ends the
    trial, and that day is not simulated.
 2. ``give_interventions`` -- the drivers of day d: each arm's active
-   interventions for those on study, oral products with the day's adherence
-   draw (doses prescribed and taken are tallied for the adherence column), and
-   the study contact of a visit day;
+   interventions, an oral one taken only by those on study who adhere that day
+   (the day's adherence draw; product doses prescribed and taken are tallied for
+   the adherence column), and the study contact of a visit for those on study;
 3. ``step_kernel`` -- one kernel step of day d (``Engine.advance``);
 4. ``record_recall`` -- the latent state at the end of day d goes to the recall
    ring (days before screening were recorded the same way during burn-in);
