@@ -138,24 +138,35 @@ class _Timers:
         self.participant_days = {"enrol": 0, "trial": 0}
         self.sim_days = {"enrol": 0, "trial": 0}
         self._undo = []
+        self._stack = []  # keys of the timed calls running now, outermost first
 
     def add(self, key, dt):
         self.t[key] = self.t.get(key, 0.0) + dt
         self.calls[key] = self.calls.get(key, 0) + 1
 
+    def parent(self, default: str) -> str:
+        """Key of the innermost timed call running now (``default`` outside any)."""
+        return self._stack[-1] if self._stack else default
+
     def wrap(self, owner, name, key_of):
-        """Time ``owner.name``; a no-op (returns None) if the library no longer has it."""
+        """Time ``owner.name`` under the key ``key_of(args, kwargs)``. The library must
+        still have it: a renamed function is an error here, not a silent gap in the
+        breakdown."""
         orig = getattr(owner, name, None)
         if orig is None or not callable(orig):
-            return None
+            raise AttributeError(f"bench_trial: {getattr(owner, '__name__', owner)}.{name} is gone; "
+                                 "update _install_timers to the library's names")
         timers = self
 
         def wrapper(*a, **kw):
+            key = key_of(a, kw)
+            timers._stack.append(key)
             t0 = time.perf_counter()
             try:
                 return orig(*a, **kw)
             finally:
-                timers.add(key_of(a, kw), time.perf_counter() - t0)
+                timers.add(key, time.perf_counter() - t0)
+                timers._stack.pop()
 
         wrapper.__wrapped__ = orig
         setattr(owner, name, wrapper)
@@ -172,17 +183,19 @@ class _Timers:
 #: (enrol_s, simulate_s, analysis_s); "<phase>.<part> :: <sub>" are nested inside
 #: "<phase>.<part>" and not added again.
 def _install_timers(cfg) -> _Timers:
+    """Timers on the trial's stages, wrapped where they are called (the module that
+    calls a function by name is the one whose attribute is replaced)."""
+    from probisim import stats
     from probisim.measure import biomarkers, instruments
     from probisim.model import engine as sim
-    from probisim import stats
     from probisim.stats import endpoint
-    from probisim.trial import run as trial
+    from probisim.trial import enrol, loop, run, tables
 
     T = _Timers()
     lead = cfg.screening.days_before_baseline
 
-    def phase(day):  # _enrol runs days -burn-lead .. -lead; run_trial's loop starts at -lead + 1
-        return "enrol" if day <= -lead else "trial"
+    def phase(day):  # enrolment's burn-in simulates days -burn-lead .. -lead-1, the day loop -lead .. end-1
+        return "enrol" if day < -lead else "trial"
 
     T.wrap(sim.Engine, "advance", lambda a, kw: f"{phase(a[1])}.kernel (Engine.advance: step_day)")
     T.wrap(sim.Engine, "drivers", lambda a, kw: f"{phase(a[1])}.drivers (Engine.drivers, Python/NumPy)")
@@ -197,16 +210,18 @@ def _install_timers(cfg) -> _Timers:
 
     sim.Engine.advance = counting_advance
     T._undo.append((sim.Engine, "advance", timed_advance))
-    T.wrap(trial, "generate", lambda a, kw: "enrol.generate (population traits)")
-    T.wrap(trial, "_administer_all", lambda a, kw: f"{phase(a[5])}.instruments (_administer_all)")
-    T.wrap(instruments, "administer", lambda a, kw: f"{phase(kw.get('day', 0))}.instruments (_administer_all)"
+    T.wrap(enrol, "generate", lambda a, kw: "enrol.generate (population traits)")
+    T.wrap(enrol, "administer_instruments", lambda a, kw: "enrol.instruments (administer_instruments)")
+    T.wrap(loop, "administer_instruments", lambda a, kw: "trial.instruments (administer_instruments)")
+    T.wrap(instruments, "administer", lambda a, kw: f"{T.parent('trial.instruments (administer_instruments)')}"
                                                      f"{SUB}administer (item simulation + scoring)")
-    T.wrap(trial, "_measure_biomarkers", lambda a, kw: "trial.biomarkers (_measure_biomarkers)")
+    T.wrap(loop, "measure_biomarkers", lambda a, kw: "trial.biomarkers (measure_biomarkers)")
     for fn in ("qpcr", "strain_detection", "sequence_16s", "shannon", "simpson", "blood_panel"):
-        T.wrap(biomarkers, fn, lambda a, kw, fn=fn: f"trial.biomarkers (_measure_biomarkers){SUB}{fn}")
-    T.wrap(trial, "_summarize_state", lambda a, kw: "trial.trajectories (_summarize_state)")
-    T.wrap(trial, "_allocate", lambda a, kw: "tables.randomize (_allocate)")
-    T.wrap(trial, "_long_table", lambda a, kw: "tables.long tables (_long_table)")
+        T.wrap(biomarkers, fn, lambda a, kw, fn=fn: f"trial.biomarkers (measure_biomarkers){SUB}{fn}")
+    T.wrap(loop, "summarize_state", lambda a, kw: "trial.trajectories (summarize_state)")
+    T.wrap(run, "randomize", lambda a, kw: "tables.randomize (randomize)")
+    T.wrap(run, "start_trial", lambda a, kw: "tables.start_trial (trial Engine init, keys, copies)")
+    T.wrap(tables, "long_table", lambda a, kw: "tables.long tables (long_table)")
     T.wrap(stats, "analyze_endpoint", lambda a, kw: "analysis.analyze_endpoint")
     T.wrap(endpoint, "multiple_imputation_ancova", lambda a, kw: f"analysis.analyze_endpoint{SUB}multiple_imputation_ancova (m=20)")
     T.wrap(stats, "across_replicates", lambda a, kw: "analysis.across_replicates")
@@ -233,7 +248,7 @@ def _breakdown(T: _Timers, tm: dict, wall: float) -> dict[str, float]:
     for k, v in T.t.items():
         if k.startswith("tables."):
             out[k] = v
-    out["tables.other (outside the three timings: trial Engine init, keys, participants table)"] = \
+    out["tables.other (outside the three timings: participants table, trajectories, individual effects)"] = \
         wall - parts - sum(v for k, v in T.t.items() if k.startswith("tables."))
     return out
 
@@ -244,8 +259,8 @@ def child_main(args) -> int:
     import numba
     import numpy as np
 
-    from probisim.trial import run as trial
     from probisim.model.compile import compile_model
+    from probisim.trial import run as trial
     from probisim.model.engine import strains_in
 
     import_s = time.perf_counter() - t_imp

@@ -55,6 +55,24 @@ def test_bench_scratch_gap_rejects_overlapping_rows():
     assert "Traceback" not in out.stderr
 
 
+def test_bench_trial_times_every_stage_of_the_trial():
+    """Its timers wrap the trial's functions by name: a renamed function fails here,
+    and each simulated day is counted in the stage that simulates it."""
+    d = _run("bench_trial.py", "--replicates", "2", "--warmup-replicates", "1", "--threads", "1", "--warm-cache",
+             "--no-16s", "--criterion", "pss10:5:", threads=1)
+    r = d["results"][0]
+    assert r["sim_days_trial"] == 7 + 70  # the day loop: screening day -7 .. day 69 (day 70 is only its visit)
+    assert r["sim_days_enrol"] % 60 == 0 and r["sim_days_enrol"] > 0  # burn-in of each candidate batch
+    b = r["breakdown_s"]
+    for key in ("enrol.instruments (administer_instruments)", "trial.instruments (administer_instruments)",
+                "trial.kernel (Engine.advance: step_day)", "trial.biomarkers (measure_biomarkers)",
+                "trial.trajectories (summarize_state)", "tables.randomize (randomize)",
+                "tables.long tables (long_table)", "analysis.analyze_endpoint"):
+        assert key in b, key
+    assert "enrol.instruments (administer_instruments) :: administer (item simulation + scoring)" in b
+    assert "trial.instruments (administer_instruments) :: administer (item simulation + scoring)" in b
+
+
 def test_ablation_patches_still_apply_to_the_kernel():
     """Each part ablate_kernel.py cuts out must still be found in kernels/step.py."""
     sys.path.insert(0, str(BENCH))

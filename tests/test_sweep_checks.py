@@ -16,6 +16,7 @@ import pytest
 
 from probisim import cli
 from probisim.sweep import runner as sweep
+from probisim.trial import load_trial_config
 from probisim.trial import run as trial
 from probisim.config import ConfigError, dumps_toml
 
@@ -251,7 +252,7 @@ def test_check_point_and_evaluate_point_share_the_output_names(tmp_path):
     """Every name the check accepts is one evaluate_point returns (one list: trial.SWEEP_STATS)."""
     base = tmp_path / "base.toml"
     base.write_text(BASE, encoding="utf-8")
-    cfg = trial.load_trial_config(base)
+    cfg = load_trial_config(base)
     names = trial.sweep_output_names(cfg)
     assert names == tuple(f"pss10.{stat}" for stat in trial.SWEEP_STATS)
     assert set(trial.SWEEP_STATS) == {"g_mean", "power", "estimate_mean", "p_median", "dropout"}

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model import SimConfig, simulate
+from ..model import simulate
+from .design import load_trial_config
 from .experiments import experiments_dir as experiments_dir_default
-from .run import load_trial_config, run_trial
+from .run import run_trial
 
 __all__ = ["Target", "run_calibration", "format_table"]
 
