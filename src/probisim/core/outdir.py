@@ -47,6 +47,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import OutputBusyError, OutputError, OutputExistsError
+
 __all__ = ["MARKER", "OutputError", "OutputExistsError", "OutputBusyError", "OutputPlan", "OutputClaim",
            "check_output", "is_results_dir", "SWEEP_KIND", "check_sweep_dir", "SweepDirClaim"]
 
@@ -56,18 +58,6 @@ _MARKER_KIND = "probisim results directory"
 _PARTIAL = ".probisim-partial-"
 _OLD = ".probisim-old-"
 _LOCK = ".probisim-lock"
-
-
-class OutputError(ValueError):
-    """The output location cannot be used; a one-line message (CLI exit 2)."""
-
-
-class OutputExistsError(OutputError):
-    """The output directory exists and ``force`` was not given."""
-
-
-class OutputBusyError(OutputError):
-    """Another probisim run holds the output location's lock."""
 
 
 def _strerror(exc: OSError) -> str:

@@ -42,17 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core.outdir import MARKER, OutputClaim, OutputExistsError
+from ..core.errors import OutputExistsError, StoreError
+from ..core.outdir import MARKER, OutputClaim
 
 __all__ = ["write_results", "read_results", "LoadedResults", "StoreError", "OutputExistsError", "FILES"]
-
-
-class StoreError(RuntimeError):
-    """Writing the results directory failed; ``path`` is where partial output was kept."""
-
-    def __init__(self, message: str, path: Path | None = None):
-        super().__init__(message)
-        self.path = path
 
 
 FILES = {

@@ -131,7 +131,7 @@ from typing import Any
 import numpy as np
 
 from .executors import Executor, WorkerLostError, get_executor
-from ..core.outdir import OutputExistsError
+from ..core.errors import IncompleteSweepError, OutputExistsError, SweepMismatchError
 from .checks import check_sweep as _check_sweep
 from .checks import import_task as _import_task
 
@@ -515,18 +515,6 @@ def execute_task(task_spec: str, context: dict, wanted: tuple[str, ...], task: T
 # --------------------------------------------------------------------------
 # storage
 # --------------------------------------------------------------------------
-
-
-class SweepMismatchError(ValueError):
-    """Resuming a directory whose config or design differs from this run's."""
-
-
-class IncompleteSweepError(RuntimeError):
-    """Some tasks failed, so the requested analysis cannot be computed yet."""
-
-    def __init__(self, message: str, failed: Sequence[str] = ()):
-        super().__init__(message)
-        self.failed = tuple(failed)
 
 
 _ARTIFACTS = ("sweep.toml", "design.csv", "results.csv", "sobol.csv", "sobol.json")
