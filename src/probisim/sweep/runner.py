@@ -132,6 +132,7 @@ import numpy as np
 
 from .executors import Executor, WorkerLostError, get_executor
 from ..core.errors import IncompleteSweepError, OutputExistsError, SweepMismatchError
+from ..core.io import LF, csv_text, read_csv, read_json, write_json, write_text_atomic
 from .checks import check_sweep as _check_sweep
 from .checks import import_task as _import_task
 
@@ -521,45 +522,6 @@ _ARTIFACTS = ("sweep.toml", "design.csv", "results.csv", "sobol.csv", "sobol.jso
 _ARTIFACT_DIRS = ("tasks", "failed")
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, then ``os.replace``.
-
-    Readers see either the old file or the complete new one, never a torn
-    write.  Only the sweep's main process writes, so a pid-suffixed temporary
-    name is unique; leftovers of a hard kill start with '.' and are ignored.
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _json_dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":")) + "\n"
-
-
-def _csv_cell(v: Any) -> str:
-    if isinstance(v, float | np.floating):
-        return repr(float(v))
-    return str(v)
-
-
-def _csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow([_csv_cell(v) for v in row])
-    return buf.getvalue()
-
-
 def _design_csv(cfg: SweepConfig, tasks: Sequence[Task], labels: Sequence[str] | None) -> str:
     names = cfg.parameter_names
     header = ["task_id", "seed"] + (["matrix"] if labels is not None else []) + list(names)
@@ -567,13 +529,13 @@ def _design_csv(cfg: SweepConfig, tasks: Sequence[Task], labels: Sequence[str] |
     for t in tasks:
         row = [t.task_id, t.seed] + ([labels[t.index]] if labels is not None else [])
         rows.append(row + [t.point[n] for n in names])
-    return _csv_text(header, rows)
+    return csv_text(header, rows, lineterminator=LF)
 
 
 def _read_json(path: Path) -> dict | None:
+    """A finished task's record, or None if it is missing or unreadable."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        return read_json(path)
     except FileNotFoundError:
         return None
     except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
@@ -730,11 +692,7 @@ def _table_from_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> d
 
 def read_results_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read a ``results.csv`` into {column: array} (task_id as str, rest float)."""
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader)
-        rows = [[r[0]] + [float(x) if x != "" else math.nan for x in r[1:]] for r in reader]
-    return _table_from_rows(header, rows)
+    return read_csv(path, types={"task_id": str}, default=float)
 
 
 def load_results(out_dir: str | os.PathLike) -> SweepResult:
@@ -829,9 +787,9 @@ def _prepare_dir(out: Path, cfg: SweepConfig, design_text: str, *, resume: bool,
     (out / "tasks").mkdir(parents=True, exist_ok=True)
     (out / "failed").mkdir(parents=True, exist_ok=True)
     if not (out / "sweep.toml").exists():
-        _atomic_write_text(out / "sweep.toml", _config.dumps_toml(cfg))
+        write_text_atomic(out / "sweep.toml", _config.dumps_toml(cfg))
     if not (out / "design.csv").exists():
-        _atomic_write_text(out / "design.csv", design_text)
+        write_text_atomic(out / "design.csv", design_text)
 
 
 def _claim(out: Path, resume: bool, force: bool):
@@ -925,7 +883,8 @@ def _run_tasks(
                         "outputs": result["outputs"],
                         "elapsed_s": result.get("elapsed_s"),
                     }
-                    _atomic_write_text(tasks_dir / f"{task.task_id}.json", _json_dumps(record))
+                    # compact, NaN kept as NaN: outputs are read back as they were returned
+                    write_json(tasks_dir / f"{task.task_id}.json", record, indent=None, finite=False)
                     if task.task_id in previously_failed or task.task_id in failed_now:
                         (failed_dir / f"{task.task_id}.json").unlink(missing_ok=True)
                     outputs_by_id[task.task_id] = result["outputs"]
@@ -947,7 +906,7 @@ def _run_tasks(
 
     params, outs, noise, rows = _results_table(cfg, tasks, outputs_by_id)
     header = ["task_id", *params, *outs, *noise]
-    _atomic_write_text(out / "results.csv", _csv_text(header, rows))
+    write_text_atomic(out / "results.csv", csv_text(header, rows, lineterminator=LF))
     failed = tuple(sorted(p.stem for p in failed_dir.glob("*.json")))
     if failed:
         log.warning(
@@ -997,7 +956,7 @@ def _record_failure(failed_dir: Path, task: Task, result: Any) -> None:
         "traceback": tb,
         "in_flight": list(result.in_flight) if isinstance(result, WorkerLostError) else None,
     }
-    _atomic_write_text(failed_dir / f"{task.task_id}.json", json.dumps(record, indent=1) + "\n")
+    write_json(failed_dir / f"{task.task_id}.json", record, indent=1)
     log.warning("task %s failed: %s: %s", task.task_id, etype, msg)
 
 
@@ -1185,7 +1144,7 @@ def _write_sobol(res: SensitivityResult, cfg: SweepConfig) -> None:
                 res.total_order[k, j], res.total_order_ci[0, k, j], res.total_order_ci[1, k, j],
                 res.mean[k], res.variance[k], res.noise_var[k], res.noise_var_of_mean[k],
             ])
-    _atomic_write_text(res.out_dir / "sobol.csv", _csv_text(header, rows))
+    write_text_atomic(res.out_dir / "sobol.csv", csv_text(header, rows, lineterminator=LF))
     doc = {
         "method": "saltelli_2010 via scipy.stats.sobol_indices; BCa bootstrap CIs",
         "n_base": res.n_base,
@@ -1213,7 +1172,7 @@ def _write_sobol(res: SensitivityResult, cfg: SweepConfig) -> None:
             for k, o in enumerate(res.outputs)
         },
     }
-    _atomic_write_text(res.out_dir / "sobol.json", json.dumps(doc, indent=2) + "\n")
+    write_json(res.out_dir / "sobol.json", doc)
 
 
 # --------------------------------------------------------------------------
