@@ -10,7 +10,8 @@ point.  The task function is pluggable, named by an import string
 
 The default, ``"probisim.trial:evaluate_point"``, runs ``replicates`` simulated
 trials of the base experiment with the point's overrides and returns their
-averaged outputs.  :func:`ishigami` and :func:`flaky` here are test functions.
+averaged outputs.  The tests' task functions (Ishigami, a flaky one) are in
+``tests/sweep_tasks.py``.
 
 Checks before the first task
 ----------------------------
@@ -161,10 +162,6 @@ __all__ = [
     "make_tasks",
     "check_sweep",
     "current_task_id",
-    "ishigami",
-    "flaky",
-    "ISHIGAMI_S1",
-    "ISHIGAMI_ST",
     "DEFAULT_TASK",
     "REP_VAR_SUFFIX",
 ]
@@ -1173,79 +1170,3 @@ def _write_sobol(res: SensitivityResult, cfg: SweepConfig) -> None:
         },
     }
     write_json(res.out_dir / "sobol.json", doc)
-
-
-# --------------------------------------------------------------------------
-# test task functions
-# --------------------------------------------------------------------------
-
-#: Analytic Sobol' indices of the Ishigami function with a = 7, b = 0.1.
-ISHIGAMI_S1 = (0.3139, 0.4424, 0.0)
-ISHIGAMI_ST = (0.5576, 0.4424, 0.2437)
-
-
-def _busy(ms: float) -> None:
-    """Spin the CPU (holding the GIL) for ``ms`` milliseconds."""
-    if ms > 0:
-        end = time.perf_counter() + ms / 1000.0
-        x = 0
-        while time.perf_counter() < end:
-            x += 1
-
-
-def ishigami(point: Mapping[str, float], *, seed: int, context: Mapping[str, Any]) -> dict[str, float]:
-    """Ishigami test function, ``y = sin x1 + 7 sin^2 x2 + 0.1 x3^4 sin x1``.
-
-    Inputs ``x1, x2, x3`` ~ U(-pi, pi) (the point's keys are taken in order:
-    the names need not be x1..x3).  ``context["noise"]`` (default 0) adds the
-    mean of ``context["replicates"]`` N(0, noise^2) draws from
-    ``default_rng(seed)``, so results are deterministic; with more than one
-    replicate ``y__rep_var`` is their sample variance.  ``context["busy_ms"]``
-    burns that much CPU first (for benchmarks).
-    """
-    _busy(float(context.get("busy_ms", 0.0)))
-    x1, x2, x3 = (float(v) for v in list(point.values())[:3])
-    y = math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)
-    out: dict[str, float] = {}
-    reps = int(context.get("replicates", 1) or 1)
-    sd = float(context.get("noise", 0.0) or 0.0)
-    if sd > 0:
-        eps = np.random.default_rng(seed).normal(0.0, sd, size=reps)
-        y += float(eps.mean())
-        if reps > 1:
-            out["y" + REP_VAR_SUFFIX] = float(eps.var(ddof=1))
-    elif reps > 1:
-        out["y" + REP_VAR_SUFFIX] = 0.0
-    out["y"] = y
-    return out
-
-
-def flaky(point: Mapping[str, float], *, seed: int, context: Mapping[str, Any]) -> dict[str, float]:
-    """:func:`ishigami` that fails once for the task ids in ``context["fail_ids"]``.
-
-    The first evaluation of a listed task creates ``<marker_dir>/<task_id>``
-    and then fails; later evaluations succeed.  ``context["fail_mode"]``:
-    ``"raise"`` (RuntimeError, default), ``"interrupt"`` (KeyboardInterrupt,
-    like Ctrl-C) or ``"exit"`` (``os._exit(3)``: the worker process dies).
-    ``fail_ids`` may be a list or a comma-separated string of ids/indices.
-    """
-    task_id = current_task_id()
-    fail_ids = context.get("fail_ids", ())
-    if isinstance(fail_ids, str):
-        fail_ids = [s for s in fail_ids.split(",") if s.strip()]
-    wanted = {int(str(i).strip()) for i in fail_ids}
-    if task_id is not None and int(task_id) in wanted:
-        marker = Path(str(context["marker_dir"])) / f"{task_id}.failed"
-        try:
-            with open(marker, "x"):
-                pass
-        except FileExistsError:
-            pass
-        else:
-            mode = str(context.get("fail_mode", "raise"))
-            if mode == "interrupt":
-                raise KeyboardInterrupt(f"simulated interrupt in task {task_id}")
-            if mode == "exit":
-                os._exit(3)
-            raise RuntimeError(f"simulated failure of task {task_id}")
-    return ishigami(point, seed=seed, context=context)
