@@ -19,7 +19,7 @@ import pytest
 from probisim.sweep import executors
 from probisim.config import ConfigError
 from sweep_tasks import ISHIGAMI_S1, ISHIGAMI_ST
-from probisim.sweep.runner import (
+from probisim.sweep import (
     REP_VAR_SUFFIX,
     Design,
     IncompleteSweepError,

@@ -3,8 +3,8 @@ adherence and dropout, the per-endpoint analysis, and the calibration targets.""
 
 from .run import (
     AnalysisConfig, Arm, Criterion, Dropout, Endpoint, Randomization, Schedule, Screening, TrialConfig, TrialResult,
-    evaluate_point, load_trial_config, run_trial,
+    load_trial_config, run_trial,
 )
 
 __all__ = ["AnalysisConfig", "Arm", "Criterion", "Dropout", "Endpoint", "Randomization", "Schedule", "Screening",
-           "TrialConfig", "TrialResult", "evaluate_point", "load_trial_config", "run_trial"]
+           "TrialConfig", "TrialResult", "load_trial_config", "run_trial"]
