@@ -14,9 +14,10 @@ the task module (``startup_s``, reported separately), so the numbers compare
 dispatch overheads rather than process start-up.
 
 The default task is the Ishigami function with ~20 ms of pure-Python busy work
-per point (``--busy-ms``), cheap but not trivial.  Any task function works:
-``--task probisim.trial:evaluate_point --base experiments/x.toml --param
-path:low:high ...`` benchmarks the real simulator.
+per point (``--busy-ms``), cheap but not trivial: ``bench_tasks:ishigami`` in
+this directory, which is put on ``PYTHONPATH`` for the workers.  Any task
+function works: ``--task probisim.sweep.trial_task:evaluate_point --base
+experiments/x.toml --param path:low:high ...`` benchmarks the real simulator.
 
 Example::
 
@@ -34,6 +35,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+
+def _tasks_importable() -> None:
+    """Make ``bench_tasks`` importable here and in every worker (process pool, Dask)."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if here not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([here, *filter(None, paths)])
 
 
 def _warm(module_name: str) -> int:
@@ -107,7 +118,7 @@ def bench_one(cfg, kind: str, jobs: int, workdir: Path) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--task", default="probisim.sweep:ishigami", help="task function 'module:function'")
+    p.add_argument("--task", default="bench_tasks:ishigami", help="task function 'module:function'")
     p.add_argument("--busy-ms", type=float, default=20.0, help="busy work per task (Ishigami task)")
     p.add_argument("--tasks", type=int, default=64, help="number of design points")
     p.add_argument("--jobs", default="1,2", help="comma-separated process counts")
@@ -121,6 +132,7 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args(argv)
+    _tasks_importable()
 
     cfg = build_config(args)
     plan = [] if args.no_serial else [("serial", 1)]

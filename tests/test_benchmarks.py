@@ -94,6 +94,14 @@ def test_ablate_kernel_rejects_unknown_parts():
     assert "expected some of noise, modulation" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_bench_sweep_runs_its_own_task_in_workers():
+    """The default task (benchmarks/bench_tasks.py, not a test helper in the package)
+    imports in this process and in the pool's workers."""
+    d = _run("bench_sweep.py", "--tasks", "4", "--jobs", "2", "--dask-workers", "0", "--busy-ms", "0")
+    assert d["task"] == "bench_tasks:ishigami" and d["results_identical"] is True
+    assert [(r["executor"], r["jobs"], r["tasks"]) for r in d["results"]] == [("serial", 1, 4), ("processes", 2, 4)]
+
+
 @pytest.mark.parametrize("script", ["bench_kernel.py", "bench_scratch_gap.py", "bench_trial.py", "bench_sweep.py",
                                     "ablate_kernel.py"])
 def test_benchmarks_have_help(script):

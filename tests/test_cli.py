@@ -221,7 +221,7 @@ def test_sweep_local_scheduler_runs_on_a_local_dask_cluster(tmp_path, capsys):
     pytest.importorskip("distributed")
     sweep_toml = tmp_path / "sweep.toml"
     sweep_toml.write_text(
-        'task = "probisim.sweep.runner:ishigami"\n'  # a test task: no base experiment (a base must exist)
+        'task = "sweep_tasks:ishigami"\n'  # a test task: no base experiment (a base must exist)
         'seed = 1\nreplicates = 1\noutputs = ["y"]\n'
         '[design]\nkind = "lhs"\nn = 4\nseed = 2\n'
         '[[parameters]]\npath = "x1"\nlow = -3.14\nhigh = 3.14\n'

@@ -19,7 +19,7 @@ from probisim.cli import main
 from test_output_safety import _one_line_error, sandbox, snapshot  # noqa: F401  (fixture)
 
 SWEEP = """
-task = "probisim.sweep.runner:ishigami"
+task = "sweep_tasks:ishigami"
 seed = 11
 outputs = ["y"]
 [design]

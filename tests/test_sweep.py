@@ -1,6 +1,6 @@
 """Tests for the sweep layer: designs, tasks, storage/resume, executors, Sobol' indices, plots.
 
-Everything runs on the cheap Ishigami task functions from probisim.sweep, so
+Everything runs on the cheap Ishigami task functions in sweep_tasks.py, so
 these tests do not depend on the simulator.  Process and Dask tests use at most
 2 workers and a 16-point design.
 """
@@ -18,9 +18,8 @@ import pytest
 
 from probisim.sweep import executors
 from probisim.config import ConfigError
-from probisim.sweep.runner import (
-    ISHIGAMI_S1,
-    ISHIGAMI_ST,
+from sweep_tasks import ISHIGAMI_S1, ISHIGAMI_ST
+from probisim.sweep import (
     REP_VAR_SUFFIX,
     Design,
     IncompleteSweepError,
@@ -41,7 +40,7 @@ PI = math.pi
 
 def ishigami_cfg(**kw) -> SweepConfig:
     base = dict(
-        task="probisim.sweep.runner:ishigami",
+        task="sweep_tasks:ishigami",
         seed=11,
         outputs=("y",),
         parameters=tuple(Parameter(path=f"model.x{i}", low=-PI, high=PI) for i in (1, 2, 3)),
@@ -55,7 +54,7 @@ def flaky_cfg(marker_dir, fail_ids, mode="raise", **kw) -> SweepConfig:
     marker_dir.mkdir(exist_ok=True)
     ctx = {"marker_dir": str(marker_dir), "fail_ids": ",".join(str(i) for i in fail_ids), "fail_mode": mode}
     ctx.update(kw.pop("context", {}))
-    return ishigami_cfg(task="probisim.sweep.runner:flaky", context=ctx, **kw)
+    return ishigami_cfg(task="sweep_tasks:flaky", context=ctx, **kw)
 
 
 def read(path) -> bytes:
@@ -285,7 +284,7 @@ def test_sensitivity_refuses_incomplete_results(tmp_path):
 
 def test_grid_design_values_and_log_spacing():
     cfg = SweepConfig(
-        task="probisim.sweep.runner:ishigami",
+        task="sweep_tasks:ishigami",
         seed=0,
         design=Design(kind="grid", n=3),
         parameters=(
@@ -305,7 +304,7 @@ def test_grid_design_values_and_log_spacing():
 def test_qmc_designs_respect_bounds_and_log_scaling(kind):
     n = 64
     cfg = SweepConfig(
-        task="probisim.sweep.runner:ishigami",
+        task="sweep_tasks:ishigami",
         seed=0,
         design=Design(kind=kind, n=n, seed=7),
         parameters=(
@@ -333,7 +332,7 @@ def test_qmc_designs_respect_bounds_and_log_scaling(kind):
 
 def test_integer_parameters_are_whole_numbers(tmp_path):
     cfg = ishigami_cfg(
-        task="probisim.sweep.runner:ishigami",
+        task="sweep_tasks:ishigami",
         parameters=(
             Parameter(path="trial.n_randomized", low=20.0, high=200.0, integer=True, log=True),
             Parameter(path="model.x2", low=-PI, high=PI),
@@ -373,7 +372,7 @@ def test_task_ids_and_seeds():
 def test_sweep_file_with_relative_base_and_overrides(tmp_path):
     (tmp_path / "exp").mkdir()
     (tmp_path / "exp" / "base.toml").write_text("# base experiment\n")
-    (tmp_path / "common.toml").write_text('task = "probisim.sweep.runner:ishigami"\nseed = 3\n')
+    (tmp_path / "common.toml").write_text('task = "sweep_tasks:ishigami"\nseed = 3\n')
     (tmp_path / "sweep.toml").write_text(
         'extends = "common.toml"\n'
         'base = "exp/base.toml"\n'
@@ -491,7 +490,7 @@ def test_killing_the_parent_leaves_no_worker(tmp_path):
     from probisim.config import dumps_toml
 
     tests = Path(__file__).resolve().parent
-    src = Path(executors.__file__).resolve().parents[1]
+    src = Path(executors.__file__).resolve().parents[2]
     markers = tmp_path / "busy"
     markers.mkdir()
     sweep_file = tmp_path / "slow.toml"

@@ -16,8 +16,9 @@ import pytest
 
 from probisim import cli
 from probisim.sweep import runner as sweep
+from probisim.sweep import trial_task
+from probisim.sweep.config import DEFAULT_TASK, SweepConfig, resolve_config
 from probisim.trial import load_trial_config
-from probisim.trial import run as trial
 from probisim.config import ConfigError, dumps_toml
 
 TESTS = Path(__file__).resolve().parent
@@ -84,7 +85,7 @@ def workdir(tmp_path, monkeypatch):
         raise AssertionError("a trial was simulated")
 
     monkeypatch.setattr(sweep, "execute_task", no_task)
-    monkeypatch.setattr(trial, "run_trial", no_trial)
+    monkeypatch.setattr(trial_task, "run_trial", no_trial)
     monkeypatch.syspath_prepend(str(TESTS))  # task = "sweep_tasks:..."
     monkeypatch.chdir(tmp_path)
     return SimpleNamespace(dir=tmp_path, calls=calls)
@@ -154,7 +155,8 @@ SENSITIVITY_CASES = {
         dict(task="no_such_module_9x:evaluate"), ["'task'", "no_such_module_9x:evaluate", "ModuleNotFoundError"],
     ),
     "task function that does not exist": (
-        dict(task="probisim.trial:evaluate_pont"), ["'task'", "probisim.trial:evaluate_pont", "AttributeError"],
+        dict(task="probisim.sweep.trial_task:evaluate_pont"),
+        ["'task'", "probisim.sweep.trial_task:evaluate_pont", "AttributeError"],
     ),
     "task without seed and context": (
         dict(task="sweep_tasks:bad_signature"), ["'task'", "sweep_tasks:bad_signature", "fn(point, *, seed, context)"],
@@ -199,7 +201,7 @@ def test_parallel_and_dask_sweeps_check_before_starting_workers(workdir, capsys)
 
 
 def test_valid_sweep_passes_the_check(workdir):
-    cfg = sweep._resolve_config(write_sweep(workdir.dir, sweep_doc()), workdir.dir / "out", False, ())
+    cfg = resolve_config(write_sweep(workdir.dir, sweep_doc()), workdir.dir / "out", False, ())
     sweep.check_sweep(cfg)  # raises nothing, runs nothing
     assert workdir.calls == []
 
@@ -249,19 +251,36 @@ def test_resume_and_force_together_is_one_line(workdir, capsys):
 
 
 def test_check_point_and_evaluate_point_share_the_output_names(tmp_path):
-    """Every name the check accepts is one evaluate_point returns (one list: trial.SWEEP_STATS)."""
+    """Every name the check accepts is one evaluate_point returns (one list: trial_task.SWEEP_STATS)."""
     base = tmp_path / "base.toml"
     base.write_text(BASE, encoding="utf-8")
     cfg = load_trial_config(base)
-    names = trial.sweep_output_names(cfg)
-    assert names == tuple(f"pss10.{stat}" for stat in trial.SWEEP_STATS)
-    assert set(trial.SWEEP_STATS) == {"g_mean", "power", "estimate_mean", "p_median", "dropout"}
+    names = trial_task.sweep_output_names(cfg)
+    assert names == tuple(f"pss10.{stat}" for stat in trial_task.SWEEP_STATS)
+    assert set(trial_task.SWEEP_STATS) == {"g_mean", "power", "estimate_mean", "p_median", "dropout"}
     context = {"base": str(base), "replicates": 2, "outputs": list(names), "crn": True}
-    resolved = trial.check_point({}, context=context)
+    resolved = trial_task.check_point({}, context=context)
     assert resolved["n_randomized"] == 20
-    out = trial.evaluate_point({"n_randomized": 24}, seed=5, context=context)
+    out = trial_task.evaluate_point({"n_randomized": 24}, seed=5, context=context)
     assert set(out) == set(names) | {f"{n}__rep_var" for n in names}
     with pytest.raises(ConfigError, match=r"outputs\[0\]"):
-        trial.evaluate_point({}, seed=5, context={**context, "outputs": ["pss10.mean"]})
+        trial_task.evaluate_point({}, seed=5, context={**context, "outputs": ["pss10.mean"]})
     assert all(type(v) is float for v in out.values())
-    assert trial.evaluate_point.check is trial.check_point  # the hook check_sweep calls
+    assert trial_task.evaluate_point.check is trial_task.check_point  # the hook check_sweep calls
+
+
+def test_the_old_name_of_the_default_task_still_works(workdir):
+    """Sweep files (and sweep directories) written before the trial task moved to
+    probisim.sweep.trial_task name it 'probisim.trial:evaluate_point'."""
+    assert DEFAULT_TASK == "probisim.sweep.trial_task:evaluate_point"
+    doc = sweep_doc(task="probisim.trial:evaluate_point")
+    cfg = resolve_config(write_sweep(workdir.dir, doc), workdir.dir / "out", False, ())
+    assert cfg.task == DEFAULT_TASK
+    sweep.check_sweep(cfg)  # the new function's check hook runs; nothing is simulated
+    assert workdir.calls == []
+    explicit = resolve_config(write_sweep(workdir.dir, sweep_doc(task=DEFAULT_TASK), "new.toml"),
+                              workdir.dir / "out", False, ())
+    assert explicit == cfg  # same config hash: a directory started under the old name resumes
+    with pytest.raises(ConfigError, match="base"):  # still the default task: it needs a base
+        resolve_config(SweepConfig(task="probisim.trial:evaluate_point", seed=0,
+                                   parameters=cfg.parameters), workdir.dir / "o", False, ())

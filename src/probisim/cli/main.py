@@ -8,12 +8,14 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..core.errors import ProbisimError
+
 __all__ = ["main", "build_parser"]
 
 PROG = "probisim"
 
 
-class CLIError(Exception):
+class CLIError(ProbisimError):
     """A usage/input problem: one line on stderr, exit code 2."""
 
 
@@ -492,7 +494,7 @@ def main(argv=None) -> int:
         from ..model import SimulationError
     except ImportError:  # pragma: no cover
         SimulationError = RuntimeError  # noqa: N806
-    from ..core.outdir import OutputError
+    from ..core.errors import OutputError
 
     try:
         return int(args.func(args) or 0)

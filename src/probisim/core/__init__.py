@@ -1,5 +1,7 @@
-"""Foundations every stage uses: named arrays (and, as they are unified, errors and
-atomic file I/O). Depends on nothing else in probisim."""
+"""Foundations every stage uses: named arrays (:mod:`.named_array`), the error
+hierarchy (:mod:`.errors`), the atomic writer and the CSV/JSON layer
+(:mod:`.io`), and where output directories may go (:mod:`.outdir`). Depends on
+nothing else in probisim."""
 
 from .named_array import NamedArray
 

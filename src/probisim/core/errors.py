@@ -1,8 +1,24 @@
 """The error hierarchy of probisim, and the formatting of values in its messages.
 
-Every error probisim raises on purpose derives from :class:`ProbisimError`;
-:class:`ConfigError` (bad input: one line naming the key, the value and what
-was expected) is the one the command line maps to exit code 2.
+Every error probisim raises on purpose derives from :class:`ProbisimError`, so a
+caller can catch them all at once; each also keeps the builtin base that code
+and users catch it by (``except ValueError`` still catches a bad config)::
+
+    ProbisimError
+    ├── ConfigError (ValueError)          bad input: one line naming key, value, expectation
+    ├── OutputError (ValueError)          the output location cannot be used
+    │   ├── OutputExistsError             it exists and neither force nor resume was given
+    │   └── OutputBusyError               another run holds its lock
+    ├── StoreError (RuntimeError)         writing a results directory failed midway
+    ├── SimulationError (RuntimeError)    a participant's state turned non-finite / died out
+    ├── SweepMismatchError (ValueError)   resuming a sweep directory with another config/design
+    ├── IncompleteSweepError (RuntimeError)  tasks failed, so the analysis cannot be computed
+    ├── ExecutorUnavailableError (ImportError)  in probisim.sweep.executors (executor-specific)
+    └── WorkerLostError (RuntimeError)          in probisim.sweep.executors (executor-specific)
+
+The command line maps them to exit codes: ConfigError, OutputError and the
+sweep's OutputExistsError/SweepMismatchError are bad input (2); SimulationError,
+StoreError and IncompleteSweepError are failures of a valid run (1).
 """
 
 from __future__ import annotations
@@ -15,6 +31,9 @@ from collections.abc import Mapping
 from typing import Any
 
 
+__all__ = ["ProbisimError", "ConfigError", "OutputError", "OutputExistsError", "OutputBusyError", "StoreError",
+           "SimulationError", "SweepMismatchError", "IncompleteSweepError"]
+
 _NOVALUE: Any = object()  # sentinel: "no value was given"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -26,6 +45,60 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 class ProbisimError(Exception):
     """Base of every error probisim raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # constructors take extra or keyword-only arguments: pickle the state instead
+        # (errors travel back from sweep workers: multiprocessing, Dask)
+        return (_restore_error, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore_error(cls: type, args: tuple, state: dict[str, Any]) -> ProbisimError:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
+
+class OutputError(ProbisimError, ValueError):
+    """The output location cannot be used; a one-line message (CLI exit 2)."""
+
+
+class OutputExistsError(OutputError):
+    """The output directory exists and ``force`` (or, for a sweep, ``resume``) was not given."""
+
+
+class OutputBusyError(OutputError):
+    """Another probisim run holds the output location's lock."""
+
+
+class StoreError(ProbisimError, RuntimeError):
+    """Writing the results directory failed; ``path`` is where partial output was kept."""
+
+    def __init__(self, message: str, path=None):
+        super().__init__(message)
+        self.path = path
+
+
+class SimulationError(ProbisimError, RuntimeError):
+    """A participant's state turned non-finite or its community died out, on ``day``;
+    ``pids`` are the participants concerned."""
+
+    def __init__(self, message: str, pids, day: int):
+        super().__init__(message)
+        self.pids = pids
+        self.day = day
+
+
+class SweepMismatchError(ProbisimError, ValueError):
+    """Resuming a sweep directory whose config or design differs from this run's."""
+
+
+class IncompleteSweepError(ProbisimError, RuntimeError):
+    """Some sweep tasks failed (ids in ``failed``), so the requested analysis cannot be computed yet."""
+
+    def __init__(self, message: str, failed=()):
+        super().__init__(message)
+        self.failed = tuple(failed)
 
 
 class ConfigError(ProbisimError, ValueError):
@@ -106,17 +179,6 @@ class ConfigError(ProbisimError, ValueError):
                     loc += f":{self.column}"
             body = f"{loc}: {body}"
         return body
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # keyword-only constructor: pickle the state (dask/multiprocessing)
-        return (_restore_error, (type(self), dict(self.__dict__)))
-
-
-def _restore_error(cls: type, state: dict[str, Any]) -> ConfigError:
-    err = cls.__new__(cls)
-    err.__dict__.update(state)
-    err.args = (str(err),)
-    return err
 
 
 def _err(kind: str, path: str, **kw: Any) -> ConfigError:

@@ -46,6 +46,9 @@ import socket
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
+
+from .errors import OutputBusyError, OutputError, OutputExistsError
 
 __all__ = ["MARKER", "OutputError", "OutputExistsError", "OutputBusyError", "OutputPlan", "OutputClaim",
            "check_output", "is_results_dir", "SWEEP_KIND", "check_sweep_dir", "SweepDirClaim"]
@@ -56,18 +59,6 @@ _MARKER_KIND = "probisim results directory"
 _PARTIAL = ".probisim-partial-"
 _OLD = ".probisim-old-"
 _LOCK = ".probisim-lock"
-
-
-class OutputError(ValueError):
-    """The output location cannot be used; a one-line message (CLI exit 2)."""
-
-
-class OutputExistsError(OutputError):
-    """The output directory exists and ``force`` was not given."""
-
-
-class OutputBusyError(OutputError):
-    """Another probisim run holds the output location's lock."""
 
 
 def _strerror(exc: OSError) -> str:
@@ -254,7 +245,44 @@ def _check_location(out, force: bool) -> OutputPlan:
                       missing_parents=tuple(reversed(missing)))
 
 
-class OutputClaim:
+class _Claim:
+    """A claim on an output location for one run, as a context manager: entering
+    takes it (``_acquire``), leaving gives it back (``release``), and so does a
+    failure halfway through taking it."""
+
+    plan: OutputPlan
+
+    @property
+    def target(self) -> Path:
+        return self.plan.target
+
+    def __enter__(self) -> Self:
+        try:
+            self._acquire()
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def _acquire(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def release(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _write_marker(directory: Path, kind: str, name: str) -> None:
+    """Create ``directory/MARKER`` saying ``kind`` (a new regular file, never through a link)."""
+    fd = os.open(directory / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"kind": kind, "marker_version": 1, "name": name,
+                             "created_by_pid": os.getpid(), "host": socket.gethostname()}) + "\n")
+
+
+class OutputClaim(_Claim):
     """Claim an output location for one run: check it, lock it, create the marked
     staging directory (all before simulating); :meth:`commit` puts the staging
     directory in place.  Use as a context manager: leaving it removes the lock
@@ -269,21 +297,6 @@ class OutputClaim:
         self.committed = False
         self._fd: int | None = None
         self._made: list[Path] = []
-
-    @property
-    def target(self) -> Path:
-        return self.plan.target
-
-    def __enter__(self) -> "OutputClaim":
-        try:
-            self._acquire()
-        except BaseException:
-            self.release()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
 
     # -- acquire ------------------------------------------------------------
     def _acquire(self) -> None:
@@ -307,11 +320,7 @@ class OutputClaim:
         try:
             os.mkdir(staging, 0o755)
             self.staging = staging
-            fd = os.open(staging / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         0o644)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps({"kind": _MARKER_KIND, "marker_version": 1, "name": plan.name,
-                                     "created_by_pid": os.getpid(), "host": socket.gethostname()}) + "\n")
+            _write_marker(staging, _MARKER_KIND, plan.name)
         except OSError as exc:
             raise OutputError(f"cannot write in output directory '{_short(plan.given)}': {_strerror(exc)}: "
                               f"'{exc.filename or staging}'") from None
@@ -457,7 +466,7 @@ def check_sweep_dir(out, *, resume: bool = False, force: bool = False, artifacts
     return plan
 
 
-class SweepDirClaim:
+class SweepDirClaim(_Claim):
     """Claim a sweep directory for one run (a context manager): check it
     (:func:`check_sweep_dir`), create it with its marker, and hold an exclusive
     lock on ``DIR/.probisim-lock`` until the run ends, so a second sweep into the
@@ -467,21 +476,6 @@ class SweepDirClaim:
         self._args = dict(resume=resume, force=force, artifacts=tuple(artifacts))
         self.plan = check_sweep_dir(out, **self._args)
         self._fd: int | None = None
-
-    @property
-    def target(self) -> Path:
-        return self.plan.target
-
-    def __enter__(self) -> "SweepDirClaim":
-        try:
-            self._acquire()
-        except BaseException:
-            self.release()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
 
     def _acquire(self) -> None:
         import fcntl
@@ -507,11 +501,7 @@ class SweepDirClaim:
         self.plan = check_sweep_dir(plan.given, **self._args)  # again, under the lock
         if not is_results_dir(target, SWEEP_KIND):
             try:
-                mfd = os.open(target / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                              0o644)
-                with os.fdopen(mfd, "w", encoding="utf-8") as fh:
-                    fh.write(json.dumps({"kind": SWEEP_KIND, "marker_version": 1, "name": plan.name,
-                                         "created_by_pid": os.getpid(), "host": socket.gethostname()}) + "\n")
+                _write_marker(target, SWEEP_KIND, plan.name)
             except OSError as exc:
                 raise OutputError(f"cannot write in output directory '{_short(plan.given)}': {_strerror(exc)}")\
                     from None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import ConfigError, deep_merge, from_dict, load_raw, param, to_dict
+from ..core.errors import SimulationError
 from ..core.named_array import NamedArray
 from ..kernels import layout as K
 from ..kernels import rng
@@ -35,15 +36,6 @@ HOST_UNITS = {"butyrate": "index (1 = reference)", "barrier": "fraction intact",
               "crp_mg_l": "mg/L", "kyn_trp": "umol/mmol", "serotonin": "index (1 = reference)",
               "gaba": "index (1 = reference)", "vagal": "index (1 = reference)", "cortisol_nmol_l": "nmol/L",
               "lps": "index (1 = reference)", "expectancy": "latent relief units", "contact": "visits (decaying)"}
-
-
-class SimulationError(RuntimeError):
-    """Raised when a participant's state turns non-finite or its community dies out."""
-
-    def __init__(self, message: str, pids: np.ndarray, day: int):
-        super().__init__(message)
-        self.pids = pids
-        self.day = day
 
 
 def _check_threads(threads: int | None) -> None:

@@ -15,24 +15,22 @@ Layout (``write_results``)::
     DIR/trajectories.npz    compressed per-arm trajectory summaries
     DIR/summary.json        per endpoint|comparison: condensed summary + full detail
     DIR/report.md           one-page report
-    DIR/figures/            every figure (see plotting.plot_all)
+    DIR/figures/            every figure (see probisim.viz.trial_plots.plot_all)
 
     DIR/.probisim-results   marker: a probisim results directory (only these are replaced by --force)
 
 The directory is written into a hidden staging directory next to ``DIR`` and
 renamed into place at the end, so ``DIR`` only ever holds a complete result;
-where it may go, the lock and the marker are :mod:`probisim.outdir`'s rules.
+where it may go, the lock and the marker are :mod:`probisim.core.outdir`'s rules.
 If writing fails midway the staging directory is removed and
-:class:`StoreError` names the file that failed.  CSVs use the csv module,
-floats written with ``repr``, columns in a deterministic order.
+:class:`StoreError` names the file that failed.  Every file is written
+atomically by :mod:`probisim.core.io` (CSVs: the csv module, CRLF line ends,
+floats written with ``repr``, columns in a deterministic order).
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-import os
 import platform
 import tomllib
 from dataclasses import dataclass, field
@@ -42,17 +40,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.outdir import MARKER, OutputClaim, OutputExistsError
+from ..core.errors import OutputExistsError, StoreError
+from ..core.io import atomic_file, read_csv, read_json, write_csv, write_json, write_text_atomic
+from ..core.outdir import MARKER, OutputClaim
 
 __all__ = ["write_results", "read_results", "LoadedResults", "StoreError", "OutputExistsError", "FILES"]
-
-
-class StoreError(RuntimeError):
-    """Writing the results directory failed; ``path`` is where partial output was kept."""
-
-    def __init__(self, message: str, path: Path | None = None):
-        super().__init__(message)
-        self.path = path
 
 
 FILES = {
@@ -79,80 +71,8 @@ PRIMARY_METHOD = "ancova_itt"
 
 
 # ---------------------------------------------------------------------------
-# CSV helpers
+# helpers
 # ---------------------------------------------------------------------------
-def _cell(v: Any) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "True" if v else "False"
-    if isinstance(v, (float, np.floating)):
-        return repr(float(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    return str(v)
-
-
-def _write_csv(path: Path, table: dict[str, np.ndarray]) -> None:
-    cols = list(table)
-    n = len(table[cols[0]]) if cols else 0
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(cols)
-        arrs = [np.asarray(table[c]) for c in cols]
-        for i in range(n):
-            w.writerow([_cell(a[i]) for a in arrs])
-    os.replace(tmp, path)
-
-
-def _parse_column(vals: list[str]) -> np.ndarray:
-    if vals and all(v in ("True", "False") for v in vals):
-        return np.array([v == "True" for v in vals])
-    try:
-        return np.array([int(v) for v in vals], dtype=np.int64)
-    except ValueError:
-        pass
-    try:
-        return np.array([float(v) for v in vals], dtype=float)
-    except ValueError:
-        return np.array(vals, dtype=str)
-
-
-def _read_csv(path: Path) -> dict[str, np.ndarray]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    if not rows:
-        return {}
-    head, body = rows[0], rows[1:]
-    return {c: _parse_column([r[j] for r in body]) for j, c in enumerate(head)}
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return [_jsonable(v) for v in x.tolist()]
-    if isinstance(x, (bool, np.bool_)):
-        return bool(x)
-    if isinstance(x, (int, np.integer)):
-        return int(x)
-    if isinstance(x, (float, np.floating)):
-        f = float(x)
-        return f if math.isfinite(f) else None
-    return x
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    _write_text(path, json.dumps(_jsonable(obj), indent=2, sort_keys=False, allow_nan=False) + "\n")
-
-
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
@@ -467,31 +387,30 @@ def _write_into(partial: Path, result, *, fmt: str, figures: bool, seed: int | N
         def done(name):
             manifest["files"][name] = FILES[name]
         done(MARKER)  # written when the staging directory was created
-        _write_text(partial / "config.toml", dumps_toml(to_dict(cfg)))
+        write_text_atomic(partial / "config.toml", dumps_toml(to_dict(cfg)))
         done("config.toml")
         for name, tab in (("visits.csv", result.visits), ("participants.csv", result.participants),
                           ("biomarkers.csv", result.biomarkers), ("screening.csv", result.screening)):
             current = name
-            _write_csv(partial / name, tab)
+            write_csv(partial / name, tab)
             done(name)
         current = "per_replicate.csv"
-        _write_csv(partial / current, per_replicate_table(result.per_replicate))
+        write_csv(partial / current, per_replicate_table(result.per_replicate))
         done(current)
         current = "arm_summary.csv"
-        _write_csv(partial / current, arm_summary_table(result.visits, result.biomarkers))
+        write_csv(partial / current, arm_summary_table(result.visits, result.biomarkers))
         done(current)
         if result.individual_effects:
             current = "individual_effects.csv"
-            _write_csv(partial / current, result.individual_effects)
+            write_csv(partial / current, result.individual_effects)
             done(current)
         current = "trajectories.npz"
-        tmp = partial / "trajectories.tmp.npz"
-        np.savez_compressed(tmp, **{k: np.asarray(v) for k, v in result.trajectories.items()})
-        os.replace(tmp, partial / current)
+        with atomic_file(partial / current, "wb") as fh:
+            np.savez_compressed(fh, **{k: np.asarray(v) for k, v in result.trajectories.items()})
         done(current)
         current = "summary.json"
         condensed = condensed_summary(result.summary, result.per_replicate)
-        _write_json(partial / current, {"condensed": condensed, "detail": result.summary})
+        write_json(partial / current, {"condensed": condensed, "detail": result.summary})
         done(current)
         fig_files: list[str] = []
         if figures:
@@ -501,11 +420,11 @@ def _write_into(partial: Path, result, *, fmt: str, figures: bool, seed: int | N
             done(current)
             manifest["figures"] = fig_files
         current = "report.md"
-        _write_text(partial / current, render_report(result, manifest, condensed, fig_files))
+        write_text_atomic(partial / current, render_report(result, manifest, condensed, fig_files))
         done(current)
         current = "manifest.json"
         manifest["files"]["manifest.json"] = FILES["manifest.json"]
-        _write_json(partial / current, manifest)
+        write_json(partial / current, manifest)
     except KeyboardInterrupt:
         raise
     except Exception as exc:
@@ -550,18 +469,18 @@ def read_results(path) -> LoadedResults:
     p = Path(path)
     if not (p / "manifest.json").is_file():
         raise FileNotFoundError(f"'{p}' is not a probisim results directory (no manifest.json)")
-    manifest = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_json(p / "manifest.json")
     with open(p / "config.toml", "rb") as fh:
         cfg = from_dict(TrialConfig, tomllib.load(fh))
-    summ = json.loads((p / "summary.json").read_text(encoding="utf-8"))
+    summ = read_json(p / "summary.json")
     with np.load(p / "trajectories.npz") as z:
         traj = {k: z[k] for k in z.files}
-    ite = _read_csv(p / "individual_effects.csv") if (p / "individual_effects.csv").exists() else None
+    ite = read_csv(p / "individual_effects.csv") if (p / "individual_effects.csv").exists() else None
     return LoadedResults(
         path=p, config=cfg, manifest=manifest,
-        visits=_read_csv(p / "visits.csv"), participants=_read_csv(p / "participants.csv"),
-        biomarkers=_read_csv(p / "biomarkers.csv"), screening=_read_csv(p / "screening.csv"),
-        per_replicate=_per_replicate_from_table(_read_csv(p / "per_replicate.csv")),
+        visits=read_csv(p / "visits.csv"), participants=read_csv(p / "participants.csv"),
+        biomarkers=read_csv(p / "biomarkers.csv"), screening=read_csv(p / "screening.csv"),
+        per_replicate=_per_replicate_from_table(read_csv(p / "per_replicate.csv")),
         summary=summ.get("detail", {}), condensed=summ.get("condensed", {}), trajectories=traj,
-        individual_effects=ite, arm_summary=_read_csv(p / "arm_summary.csv"),
+        individual_effects=ite, arm_summary=read_csv(p / "arm_summary.csv"),
     )

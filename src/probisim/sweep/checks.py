@@ -4,13 +4,13 @@ A sweep that cannot work should fail in a second with one line, not after
 running every task.  :func:`check_sweep` imports the task function, checks
 ``base`` and asks the task function's optional ``check`` hook about the base
 and about each parameter alone at its bounds; for the default task that is
-:func:`probisim.trial.check_point`, which builds each probe's TrialConfig with
+:func:`probisim.sweep.trial_task.check_point`, which builds each probe's TrialConfig with
 the config layer, so paths, types, bounds and integer-ness are reported in the
 config layer's own words.  Every problem is a one-line
 :class:`~probisim.config.ConfigError` at the sweep key at fault.
 
 This module knows nothing of the sweep's schema classes (it reads ``task``,
-``base`` and ``parameters`` off the config), so :mod:`probisim.sweep` imports
+``base`` and ``parameters`` off the config), so the sweep's other modules import
 it and not the other way round.
 """
 
@@ -131,7 +131,7 @@ def check_sweep(cfg: Any, context: Mapping[str, Any]) -> None:
     * ``task`` imports and can be called as ``fn(point, *, seed, context)``;
     * ``base``, when given, is an existing file;
     * if the task function has a ``check`` attribute (the default task has:
-      :func:`probisim.trial.check_point`), it is called as
+      :func:`probisim.sweep.trial_task.check_point`), it is called as
       ``check(point, *, context=context)`` with the empty point (the base and
       the ``outputs``) and then with each parameter alone at each of its bounds
       (or grid values).  It raises for what the task would reject and may

@@ -58,6 +58,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ..core.errors import ProbisimError
+
 __all__ = [
     "EXECUTOR_KINDS",
     "Executor",
@@ -77,11 +79,11 @@ EXECUTOR_KINDS = ("serial", "processes", "dask")
 THREAD_ENV_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-class ExecutorUnavailableError(ImportError):
+class ExecutorUnavailableError(ProbisimError, ImportError):
     """The requested executor needs an optional dependency that is missing."""
 
 
-class WorkerLostError(RuntimeError):
+class WorkerLostError(ProbisimError, RuntimeError):
     """A worker process died while this item was in flight.
 
     ``in_flight`` lists (the ``repr`` of) every item that was in flight at the

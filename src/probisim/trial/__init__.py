@@ -28,7 +28,7 @@ from .design import (
     AnalysisConfig, Arm, Criterion, Dropout, Endpoint, Randomization, Schedule, Screening, TrialConfig,
     load_trial_config,
 )
-from .run import TrialResult, check_point, evaluate_point, run_trial
+from .run import TrialResult, run_trial
 
 __all__ = ["AnalysisConfig", "Arm", "Criterion", "Dropout", "Endpoint", "Randomization", "Schedule", "Screening",
-           "TrialConfig", "TrialResult", "check_point", "evaluate_point", "load_trial_config", "run_trial"]
+           "TrialConfig", "TrialResult", "load_trial_config", "run_trial"]

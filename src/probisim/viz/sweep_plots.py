@@ -13,13 +13,14 @@ marked.  Axis labels carry the parameters' dotted config paths.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..core.io import read_json
 
 __all__ = ["plot_sobol_indices", "plot_response_1d", "plot_response_2d"]
 
@@ -40,47 +41,27 @@ def _axes(ax):
 
 def _sobol_data(result: Any, output: str | None) -> tuple[str, list[str], dict[str, np.ndarray], dict]:
     """(output, parameters, {S1, S1_low, ...}, meta) from any accepted input."""
-    from ..sweep import SensitivityResult
+    from ..sweep.results import INDEX_KEYS, SensitivityResult
 
     if isinstance(result, SensitivityResult):
-        outs = list(result.outputs)
-        name = output if output is not None else outs[0]
-        k = outs.index(name)
-        data = {
-            "S1": result.first_order[k],
-            "S1_low": result.first_order_ci[0, k],
-            "S1_high": result.first_order_ci[1, k],
-            "ST": result.total_order[k],
-            "ST_low": result.total_order_ci[0, k],
-            "ST_high": result.total_order_ci[1, k],
-        }
+        name = output if output is not None else result.outputs[0]
+        rec = result.summary(name)
+        params = list(result.parameters)
         meta = {"n_base": result.n_base, "confidence_level": result.confidence_level}
-        return name, list(result.parameters), data, meta
-    if isinstance(result, str | os.PathLike):
-        path = Path(result)
-        if path.is_dir():
-            path = path / "sobol.json"
-        with open(path, encoding="utf-8") as fh:
-            result = json.load(fh)
-    if not isinstance(result, Mapping) or "outputs" not in result:
-        raise TypeError("expected a SensitivityResult, a sobol.json path/dir or its dict")
-    outs = list(result["outputs"])
-    name = output if output is not None else outs[0]
-    rec = result["outputs"][name]
-
-    def arr(key):
-        return np.array([np.nan if v is None else v for v in rec[key]], dtype=float)
-
-    data = {
-        "S1": arr("first_order"),
-        "S1_low": arr("first_order_low"),
-        "S1_high": arr("first_order_high"),
-        "ST": arr("total_order"),
-        "ST_low": arr("total_order_low"),
-        "ST_high": arr("total_order_high"),
-    }
-    meta = {"n_base": result.get("n_base"), "confidence_level": result.get("confidence_level")}
-    return name, list(result["parameters"]), data, meta
+    else:
+        if isinstance(result, str | os.PathLike):
+            path = Path(result)
+            if path.is_dir():
+                path = path / "sobol.json"
+            result = read_json(path)
+        if not isinstance(result, Mapping) or "outputs" not in result:
+            raise TypeError("expected a SensitivityResult, a sobol.json path/dir or its dict")
+        name = output if output is not None else next(iter(result["outputs"]))
+        rec = result["outputs"][name]
+        params = list(result["parameters"])
+        meta = {"n_base": result.get("n_base"), "confidence_level": result.get("confidence_level")}
+    data = {col: np.array([np.nan if v is None else v for v in rec[key]], dtype=float) for col, key in INDEX_KEYS.items()}
+    return name, params, data, meta
 
 
 def _table(result: Any) -> tuple[dict[str, np.ndarray], dict[str, bool]]:
