@@ -3,14 +3,14 @@ the full >= 200-replicate version is marked slow."""
 
 import pytest
 
-from probisim.trial.calibration import format_table, run_calibration
+from probisim.calibrate import effect_targets, format_table
 
 # targets the small version checks (trial targets with few replicates are too noisy for C1b)
 SMALL = {"C3", "C3b", "C5a", "C5b", "C6", "C7", "C8a"}
 
 
 def test_calibration_small():
-    targets = run_calibration(replicates=12, n_population=1500)
+    targets = effect_targets(replicates=12, n_population=1500)
     table = format_table(targets)
     failed = [t.id for t in targets if t.id in SMALL and not t.passed]
     assert not failed, table
@@ -18,7 +18,7 @@ def test_calibration_small():
 
 @pytest.mark.slow
 def test_calibration_full():
-    targets = run_calibration(replicates=200, n_population=4000)
+    targets = effect_targets(replicates=200, n_population=4000)
     table = format_table(targets)
     failed = [t.id for t in targets if not t.passed]
     assert not failed, table
@@ -26,7 +26,7 @@ def test_calibration_full():
 
 def test_calibrate_command_refuses_bad_arguments_without_running(tmp_path, capsys, monkeypatch):
     from probisim.cli import main
-    from probisim.trial import calibration
+    from probisim import calibrate as calibration
 
     monkeypatch.setattr(calibration, "run_calibration", lambda *a, **k: pytest.fail("calibration ran"))
     existing = tmp_path / "c.csv"
@@ -45,7 +45,7 @@ def test_calibrate_command_refuses_bad_arguments_without_running(tmp_path, capsy
 
 def test_calibrate_command_prints_the_table_and_writes_csv(tmp_path, capsys, monkeypatch):
     from probisim.cli import main
-    from probisim.trial import calibration
+    from probisim import calibrate as calibration
 
     fake = [calibration.Target("C9", "a target", 0.0, 1.0, 0.5, (0.4, 0.6), "nobody 2026")]
     monkeypatch.setattr(calibration, "run_calibration", lambda *a, **k: fake)

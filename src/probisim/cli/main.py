@@ -240,13 +240,15 @@ def cmd_list(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    """Calibration targets C1-C8 from replicate trials of the shipped experiments."""
-    from ..trial.calibration import format_table, run_calibration
+    """Calibration targets: C1-C8 (effects) and D1-D8 (the people) from the simulation."""
+    from .. import calibrate
 
     if args.replicates < 2:
         raise CLIError(f"--replicates {args.replicates}: expected at least 2")
     if args.population < 100:
         raise CLIError(f"--population {args.population}: expected at least 100")
+    if args.people < 1000:
+        raise CLIError(f"--people {args.people}: expected at least 1000")
     d = Path(args.experiments) if args.experiments else None
     needed = ("community_depression", "depression_mild_moderate", "stress_anxiety_6wk")
     if d is not None and not all((d / f"{n}.toml").is_file() for n in needed):
@@ -256,11 +258,12 @@ def cmd_calibrate(args) -> int:
                        "(probisim never writes through links)")
     if args.csv and os.path.lexists(args.csv) and not (args.force and os.path.isfile(args.csv)):
         raise CLIError(f"--csv {args.csv}: exists; expected a new path, or --force to overwrite an existing file")
-    targets = run_calibration(args.replicates, args.population, experiments_dir=d)
-    print(format_table(targets))
+    targets = calibrate.run_calibration(args.replicates, args.population, n_people=args.people, only=args.only,
+                                        experiments_dir=d)
+    print(calibrate.format_table(targets))
     if args.csv:
         tmp = Path(f"{args.csv}.{os.getpid()}.tmp")
-        tmp.write_text(format_table(targets, "csv"))
+        tmp.write_text(calibrate.format_table(targets, "csv"))
         os.replace(tmp, args.csv)  # replaces the path itself, never writes through it
     failed = [t.id for t in targets if not t.passed]
     if failed:
@@ -445,14 +448,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex.set_defaults(func=cmd_explain)
 
     cal = sub.add_parser("calibrate", help="run the calibration targets and print their table", formatter_class=fmt,
-                         description="Run the calibration targets of the model brief from the simulation (trial "
-                                     "targets from replicate trials of the shipped experiments, microbiome targets "
-                                     "from a simulated population) and print target, range, simulated value (95%% CI) "
-                                     "and pass/fail. Exit 1 if a target misses its range.",
+                         description="Run the calibration targets of the model brief from the simulation: effect "
+                                     "targets C1-C8 (replicate trials of the shipped experiments; microbiome targets "
+                                     "on a simulated population) and distribution targets D1-D8 (generated cohorts: "
+                                     "norms, reliabilities, blood tests, microbiome, placebo course). Prints target, "
+                                     "range, simulated value (95%% CI) and pass/fail. Exit 1 if a target misses.",
                          epilog="examples:\n  probisim calibrate --replicates 200\n"
                                 "  probisim calibrate --replicates 20 --population 1000 --csv table.csv")
     cal.add_argument("--replicates", type=int, default=200, help="replicate trials per trial-based target (default 200)")
-    cal.add_argument("--population", type=int, default=4000, help="participants for the microbiome targets (default 4000)")
+    cal.add_argument("--population", type=int, default=4000, help="participants for the microbiome effect targets "
+                                                                   "C6, C7 (default 4000)")
+    cal.add_argument("--people", type=int, default=100_000, help="people per generated cohort for the distribution "
+                                                                 "targets D1-D8 (default 100,000)")
+    cal.add_argument("--only", choices=("C", "D"), help="only the effect targets (C) or the distribution targets (D)")
     cal.add_argument("--experiments", metavar="DIR", help="directory with same-named experiment configs to use "
                                                           "instead of the shipped ones")
     cal.add_argument("--csv", help="also write the table as CSV to this path (a new file unless --force)")

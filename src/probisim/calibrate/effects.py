@@ -1,4 +1,4 @@
-"""Calibration targets C1–C8 of the model brief, run from the simulation.
+"""Effect targets C1–C8 of the model brief, run from the simulation.
 
 Each target is computed from replicate trials (or, for the microbiome
 targets, from a population simulation with common random numbers) and
@@ -8,57 +8,24 @@ that misses is reported as FAIL with its simulated value.
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..model import simulate
-from .design import load_trial_config
-from .experiments import experiments_dir as experiments_dir_default
-from .run import run_trial
+from ..trial import load_trial_config, run_trial
+from ..trial.experiments import experiments_dir as experiments_dir_default
+from .targets import Target, mean_ci as _mean_ci, prop_ci as _prop_ci
 
-__all__ = ["Target", "run_calibration", "format_table"]
+__all__ = ["effect_targets"]
 
-
-
-@dataclass
-class Target:
-    id: str
-    description: str
-    low: float
-    high: float
-    value: float
-    interval: tuple[float, float]
-    sources: str
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.low <= self.value <= self.high)
-
-
-def _mean_ci(x) -> tuple[float, tuple[float, float]]:
-    x = np.asarray(x, float)
-    x = x[np.isfinite(x)]
-    m = float(x.mean())
-    se = float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
-    return m, (m - 1.96 * se, m + 1.96 * se)
-
-
-def _prop_ci(k: int, n: int) -> tuple[float, tuple[float, float]]:
-    from scipy.stats import binomtest
-
-    ci = binomtest(k, n).proportion_ci()
-    return k / n, (float(ci.low), float(ci.high))
 
 
 def _key(res, score: str, arm: str = "probiotic") -> str:
     return next(k for k in res.per_replicate if k.startswith(f"{score}|{arm} "))
 
 
-def run_calibration(replicates: int = 200, n_population: int = 4000, *, experiments_dir=None,
+def effect_targets(replicates: int = 200, n_population: int = 4000, *, experiments_dir=None,
                     seed: int | None = None) -> list[Target]:
     """Run C1–C8; ``replicates`` trials per trial-based target, on the shipped
     experiments (or the same-named configs in ``experiments_dir``)."""
@@ -142,20 +109,3 @@ def _microbiome_targets(n: int, seed: int) -> list[Target]:
         out.append(Target("C7", f"{desc} detected 14 d after stopping (fraction)", lo, hi, p, ci,
                           "Frese 2012; Tremblay 2023; Maldonado-Gomez 2016"))
     return out
-
-
-def format_table(targets: list[Target], fmt: str = "md") -> str:
-    """Markdown (``md``) or CSV table of the targets."""
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["id", "target", "low", "high", "value", "ci_low", "ci_high", "pass", "sources"])
-        for t in targets:
-            w.writerow([t.id, t.description, t.low, t.high, repr(t.value), repr(t.interval[0]),
-                        repr(t.interval[1]), t.passed, t.sources])
-        return buf.getvalue()
-    lines = ["| id | target | range | simulated (95% CI) | result |", "|---|---|---|---|---|"]
-    for t in targets:
-        lines.append(f"| {t.id} | {t.description} | [{t.low:g}, {t.high:g}] | {t.value:.3f} "
-                     f"({t.interval[0]:.3f}, {t.interval[1]:.3f}) | {'pass' if t.passed else 'FAIL'} |")
-    return "\n".join(lines)
