@@ -21,7 +21,7 @@ The data flow through the modules in the order of a run (:func:`run_trial`):
 - :mod:`.analyse` -- every endpoint per replicate and across replicates;
 - :mod:`.run` -- :func:`run_trial` runs those stages and returns a
   :class:`TrialResult`;
-- :mod:`.calibration` -- the calibration targets, run from replicate trials.
+- :mod:`.experiments` -- the shipped experiment configs, found by name.
 """
 
 from .design import (
