@@ -51,15 +51,19 @@ import time  # noqa: E402
 import llvmlite.binding as llvm  # noqa: E402
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
-
 from _machine import cpu_name  # noqa: E402  (benchmarks/_machine.py)
+
+from probisim.kernels import (  # noqa: E402
+    floor,
+    rng,  # noqa: E402
+    simd,
+    step,
+)
 from probisim.kernels import layout as K  # noqa: E402
-from probisim.kernels import floor, simd, step  # noqa: E402
 from probisim.kernels import reference as R  # noqa: E402
-from probisim.kernels import rng  # noqa: E402
 from probisim.model.compile import ModelConfig, compile_model  # noqa: E402
-from probisim.model.population import PopulationConfig, generate  # noqa: E402
 from probisim.model.engine import DAY_OFFSET  # noqa: E402
+from probisim.model.population import PopulationConfig, generate  # noqa: E402
 from probisim.model.taxa import Strain  # noqa: E402
 
 N_TAXA = 20

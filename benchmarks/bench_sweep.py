@@ -87,8 +87,8 @@ def build_config(args):
 
 
 def bench_one(cfg, kind: str, jobs: int, workdir: Path) -> dict:
-    from probisim.sweep.executors import get_executor
     from probisim.sweep import run_sweep
+    from probisim.sweep.executors import get_executor
 
     module = cfg.task.partition(":")[0]
     t0 = time.perf_counter()

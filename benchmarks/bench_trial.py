@@ -260,8 +260,8 @@ def child_main(args) -> int:
     import numpy as np
 
     from probisim.model.compile import compile_model
-    from probisim.trial import run as trial
     from probisim.model.engine import strains_in
+    from probisim.trial import run as trial
 
     import_s = time.perf_counter() - t_imp
     cfg = build_config(args.seed, args.criterion, args.no_16s)

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from probisim.model.compile import CompiledModel, ModelConfig, compile_model
-from probisim.model.population import Population, PopulationConfig, generate
 from probisim.model.engine import Engine
+from probisim.model.population import Population, PopulationConfig, generate
 
 #: strains the shared population's model simulates (undosed unless a test doses them)
 SHARED_STRAINS = ("L_helveticus_R0052", "B_longum_R0175")

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from probisim.measure import biomarkers as B
 from probisim.kernels import rng
+from probisim.measure import biomarkers as B
 
 
 def keys_for(n, seed=2):

@@ -25,8 +25,8 @@ def test_calibration_full():
 
 
 def test_calibrate_command_refuses_bad_arguments_without_running(tmp_path, capsys, monkeypatch):
-    from probisim.cli import main
     from probisim import calibrate as calibration
+    from probisim.cli import main
 
     monkeypatch.setattr(calibration, "run_calibration", lambda *a, **k: pytest.fail("calibration ran"))
     existing = tmp_path / "c.csv"
@@ -44,8 +44,8 @@ def test_calibrate_command_refuses_bad_arguments_without_running(tmp_path, capsy
 
 
 def test_calibrate_command_prints_the_table_and_writes_csv(tmp_path, capsys, monkeypatch):
-    from probisim.cli import main
     from probisim import calibrate as calibration
+    from probisim.cli import main
 
     fake = [calibration.Target("C9", "a target", 0.0, 1.0, 0.5, (0.4, 0.6), "nobody 2026")]
     monkeypatch.setattr(calibration, "run_calibration", lambda *a, **k: fake)

@@ -6,7 +6,7 @@ import math
 import pickle
 import tomllib
 from dataclasses import dataclass
-from typing import ClassVar, Optional, Union
+from typing import ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -66,7 +66,7 @@ class Placebo:
 class Arm:
     name: str = param(doc="arm label")  # required
     ratio: float = param(1.0, bounds=(0.0, None), doc="allocation ratio")
-    interventions: tuple[Union[Probiotic, Placebo], ...] = param(())
+    interventions: tuple[Probiotic | Placebo, ...] = param(())
     tags: tuple[str, ...] = param(())
 
 
@@ -75,7 +75,7 @@ class Model:
     bifido_baseline: float = param(0.05, unit="fraction", bounds=(0.0, 1.0), doc="Bifidobacterium share")
     taxa: dict[str, Taxon] = param(default_factory=dict)
     weights: dict[str, float] = param(default_factory=dict, bounds=(0.0, 10.0))
-    seed: Optional[int] = param(None, doc="RNG seed")
+    seed: int | None = param(None, doc="RNG seed")
     mode: str = param("agent", choices=("agent", "ode"), doc="solver")
     n_agents: float = param(1000.0, integer=True, bounds=(1, None))
 
@@ -89,7 +89,7 @@ class Trial:
     doses: tuple[float, ...] = param((), bounds=(0.0, None))
     model: Model = param(default_factory=Model)
     arms: tuple[Arm, ...] = param(())
-    lead: Optional[Arm] = param(None)
+    lead: Arm | None = param(None)
 
 
 GOOD = """

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from golden_baseline import BASELINE, compute, differences, environment
 
 

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probisim.measure import instruments as I
 from probisim.kernels import rng
+from probisim.measure import instruments as I
 
 N_PEOPLE = 20_000
 RHO = I.CALIBRATION_LATENT_CORR

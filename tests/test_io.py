@@ -9,7 +9,16 @@ import numpy as np
 import pytest
 
 from probisim.core.io import (
-    CRLF, LF, atomic_file, csv_text, json_text, read_csv, read_json, write_csv, write_json, write_text_atomic,
+    CRLF,
+    LF,
+    atomic_file,
+    csv_text,
+    json_text,
+    read_csv,
+    read_json,
+    write_csv,
+    write_json,
+    write_text_atomic,
 )
 
 

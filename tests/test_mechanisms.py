@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import SHARED_SEED, make_population, run_days
 from scipy import stats
 
 from probisim.kernels import layout as K
-from probisim.model.interventions import Placebo, Prebiotic, Probiotic, Stressor
 from probisim.model.compile import ModelConfig, compile_model
+from probisim.model.interventions import Placebo, Prebiotic, Probiotic, Stressor
 from probisim.model.taxa import DEFAULT_TAXA, Strain
-
-from conftest import SHARED_SEED, make_population, run_days
 
 DETECTION_LOG10 = 3.5  # strain-specific qPCR detection limit, log10 cells/g
 

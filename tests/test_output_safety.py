@@ -25,9 +25,9 @@ import numba
 import pytest
 
 import probisim
-from probisim.core import outdir
 from probisim.cli import main
 from probisim.config import ConfigError, check_label
+from probisim.core import outdir
 
 TINY = """
 name = "tiny"

@@ -13,10 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
-
-from probisim.core import outdir
-from probisim.cli import main
 from test_output_safety import _one_line_error, sandbox, snapshot  # noqa: F401  (fixture)
+
+from probisim.cli import main
+from probisim.core import outdir
 
 SWEEP = """
 task = "sweep_tasks:ishigami"

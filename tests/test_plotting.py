@@ -7,12 +7,11 @@ matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from test_cli import TINY  # noqa: E402
 
-from probisim.viz import trial_plots as plotting  # noqa: E402
 from probisim.store import read_results, write_results  # noqa: E402
 from probisim.trial import load_trial_config, run_trial  # noqa: E402
-
-from test_cli import TINY  # noqa: E402
+from probisim.viz import trial_plots as plotting  # noqa: E402
 
 
 @pytest.fixture(scope="module")

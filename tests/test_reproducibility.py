@@ -11,15 +11,14 @@ import textwrap
 import numba
 import numpy as np
 import pytest
+from conftest import make_population, run_days
 
 from probisim.kernels import layout as K
 from probisim.kernels import rng
-from probisim.model.interventions import Placebo, Prebiotic, Probiotic, Stressor
 from probisim.model.compile import ModelConfig, compile_model
 from probisim.model.engine import DAY_OFFSET, Engine
+from probisim.model.interventions import Placebo, Prebiotic, Probiotic, Stressor
 from probisim.model.taxa import Strain
-
-from conftest import make_population, run_days
 
 DOSE = {"L_helveticus_R0052": 1e10, "B_longum_R0175": 1e10}
 

@@ -22,8 +22,8 @@ import pytest
 from probisim import cli
 from probisim.config import apply_overrides, dumps_toml, from_dict, load_raw, lookup_field, to_dict
 from probisim.model.engine import resolve_defaults
-from probisim.sweep import load_sweep_config, run_sensitivity
 from probisim.model.taxa import DEFAULT_STRAINS
+from probisim.sweep import load_sweep_config, run_sensitivity
 from probisim.trial import TrialConfig
 from probisim.trial.experiments import experiment_path
 

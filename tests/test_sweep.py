@@ -15,10 +15,9 @@ import sys
 
 import numpy as np
 import pytest
-
-from probisim.sweep import executors
-from probisim.config import ConfigError
 from sweep_tasks import ISHIGAMI_S1, ISHIGAMI_ST
+
+from probisim.config import ConfigError
 from probisim.sweep import (
     REP_VAR_SUFFIX,
     Design,
@@ -27,6 +26,7 @@ from probisim.sweep import (
     Parameter,
     SweepConfig,
     SweepMismatchError,
+    executors,
     load_results,
     make_design,
     make_tasks,

@@ -15,11 +15,11 @@ from types import SimpleNamespace
 import pytest
 
 from probisim import cli
+from probisim.config import ConfigError, dumps_toml
 from probisim.sweep import runner as sweep
 from probisim.sweep import trial_task
 from probisim.sweep.config import DEFAULT_TASK, SweepConfig, resolve_config
 from probisim.trial import load_trial_config
-from probisim.config import ConfigError, dumps_toml
 
 TESTS = Path(__file__).resolve().parent
 

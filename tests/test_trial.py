@@ -138,8 +138,8 @@ def test_preset_applies_to_config_objects_as_to_dicts():
     """PopulationConfig(preset=...) built in Python gets the same traits as the
     same preset from a dict/TOML, and generate() draws from them."""
     from probisim.model.compile import ModelConfig, compile_model
-    from probisim.model.population import PRESETS, PopulationConfig, Traits, generate
     from probisim.model.engine import SimConfig
+    from probisim.model.population import PRESETS, PopulationConfig, Traits, generate
 
     for preset in PRESETS:
         obj = PopulationConfig(preset=preset)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels import rng
-from ..model import Engine, ModelConfig, PopulationConfig, compile_model, generate, resolve_defaults
 from ..config import from_dict
+from ..kernels import rng
 from ..measure import biomarkers, instruments
+from ..model import Engine, ModelConfig, PopulationConfig, compile_model, generate, resolve_defaults
 from ..trial.recall import RecallRing
 from ..trial.visits import lab_panel
 

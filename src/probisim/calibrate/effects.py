@@ -15,7 +15,9 @@ import numpy as np
 from ..model import simulate
 from ..trial import load_trial_config, run_trial
 from ..trial.experiments import experiments_dir as experiments_dir_default
-from .targets import Target, mean_ci as _mean_ci, prop_ci as _prop_ci
+from .targets import Target
+from .targets import mean_ci as _mean_ci
+from .targets import prop_ci as _prop_ci
 
 __all__ = ["effect_targets"]
 

@@ -33,7 +33,7 @@ def _log(args, msg: str) -> None:
         print(msg, file=sys.stderr)
 
 
-def _load(path: str, overrides) -> "object":
+def _load(path: str, overrides) -> object:
     """The trial config at ``path``, or the shipped experiment of that name."""
     from ..config import ConfigError
     from ..trial import load_trial_config
@@ -135,8 +135,7 @@ def cmd_validate(args) -> int:
 def _compile_check(cfg) -> None:
     """The checks the run does when it builds the model (e.g. growth rates that cannot
     sustain a taxon), so validate rejects what run would."""
-    from ..model import compile_model
-    from ..model import strains_in
+    from ..model import compile_model, strains_in
 
     ivs = [iv for a in getattr(cfg, "arms", ()) for iv in a.interventions] or list(getattr(cfg, "interventions", ()))
     compile_model(cfg.model, strains_in(ivs))
@@ -146,10 +145,9 @@ def cmd_plot(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..viz.trial_plots import plot_all
-    from ..store import read_results
-
     from ..core.outdir import MARKER, is_results_dir
+    from ..store import read_results
+    from ..viz.trial_plots import plot_all
 
     d = Path(args.results_dir)
     if not is_results_dir(d) or not (d / "manifest.json").is_file():
@@ -275,8 +273,7 @@ def cmd_calibrate(args) -> int:
 def _builtin_entry_value(path: str):
     """(entry, value) when path names a field of a built-in taxon, strain or trait, whose
     value is not the field's class default; else None."""
-    from ..model import Traits
-    from ..model import DEFAULT_STRAINS, DEFAULT_TAXA
+    from ..model import DEFAULT_STRAINS, DEFAULT_TAXA, Traits
 
     parts = path.split(".")
     tables = {("model", "taxa"): DEFAULT_TAXA, ("model", "strains"): DEFAULT_STRAINS}

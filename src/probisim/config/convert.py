@@ -13,7 +13,22 @@ from dataclasses import MISSING
 from typing import Any, Literal, get_args, get_origin
 
 from ..core.errors import ConfigError, _err, _value_err
-from .schema import _closest, _dict_value, _expected, _is_homogeneous, _is_union, _join, _join_rel, _list_names, _meta, _schema, _seq_elem, _tag, _tagged_members, _unwrap_optional
+from .schema import (
+    _closest,
+    _dict_value,
+    _expected,
+    _is_homogeneous,
+    _is_union,
+    _join,
+    _join_rel,
+    _list_names,
+    _meta,
+    _schema,
+    _seq_elem,
+    _tag,
+    _tagged_members,
+    _unwrap_optional,
+)
 
 # ---------------------------------------------------------------------------
 # dict -> dataclass

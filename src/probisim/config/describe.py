@@ -7,20 +7,32 @@ import copy
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import MISSING
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
 from ..core.errors import _err
-from .schema import _closest, _dict_value, _is_homogeneous, _join_rel, _list_names, _meta, _schema, _seq_elem, _tagged_members, _type_name, _unwrap_optional
 from .convert import _encode
-from .paths import _ANY_INDEX, _ANY_NAME, _Seg, _format_path, _parse_path, _segs_match
+from .paths import _ANY_INDEX, _ANY_NAME, _format_path, _parse_path, _Seg, _segs_match
+from .schema import (
+    _closest,
+    _dict_value,
+    _is_homogeneous,
+    _join_rel,
+    _list_names,
+    _meta,
+    _schema,
+    _seq_elem,
+    _tagged_members,
+    _type_name,
+    _unwrap_optional,
+)
 
 # ---------------------------------------------------------------------------
 # Schema description
 # ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _describe(cls: type) -> tuple[tuple[tuple[_Seg, ...], dict[str, Any]], ...]:
     rows: list[tuple[tuple[_Seg, ...], dict[str, Any]]] = []
     _describe_class(cls, (), rows, (), None)

@@ -12,9 +12,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.errors import _err, _key_text
-from .schema import _closest, _dict_value, _is_homogeneous, _join, _list_names, _schema, _seq_elem, _tag, _tagged_members, _type_name, _unwrap_optional
-from .paths import _Seg, _format_path, _parse_path
 from .describe import _suggest_full
+from .paths import _format_path, _parse_path, _Seg
+from .schema import (
+    _closest,
+    _dict_value,
+    _is_homogeneous,
+    _join,
+    _list_names,
+    _schema,
+    _seq_elem,
+    _tag,
+    _tagged_members,
+    _type_name,
+    _unwrap_optional,
+)
+
 
 def _split_override(text: str) -> tuple[str, str]:
     quoted, escape = False, False

@@ -10,7 +10,7 @@ import json
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import MISSING
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from ..core.errors import ConfigError, _fmt_num, _key_text, _show
@@ -106,7 +106,7 @@ def _meta(field: dataclasses.Field[Any] | None) -> dict[str, Any]:
     return meta
 
 
-@lru_cache(maxsize=None)
+@cache
 def _schema(cls: type) -> dict[str, tuple[dataclasses.Field[Any], Any]]:
     """Init fields of a dataclass with their resolved type hints."""
     if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):

@@ -16,9 +16,9 @@ from typing import Any
 import tomli_w
 
 from ..core.errors import ConfigError, _err, _value_err
-from .schema import _INT64_MAX, _INT64_MIN, _join
 from .convert import from_dict, to_dict
 from .overrides import _apply_overrides
+from .schema import _INT64_MAX, _INT64_MIN, _join
 
 # ---------------------------------------------------------------------------
 # TOML writer (tomli-w)

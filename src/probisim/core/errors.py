@@ -30,7 +30,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-
 __all__ = ["ProbisimError", "ConfigError", "OutputError", "OutputExistsError", "OutputBusyError", "StoreError",
            "SimulationError", "SweepMismatchError", "IncompleteSweepError"]
 

@@ -47,7 +47,7 @@ class NamedArray:
             raise KeyError(f"{label!r} not in {self.name}.{dim} (have {list(coord)[:10]}...)")
         return int(hits[0])
 
-    def sel(self, **labels) -> "NamedArray | np.ndarray":
+    def sel(self, **labels) -> NamedArray | np.ndarray:
         """Select one label along each named dim; returns a NamedArray (or an array if 0-d)."""
         idx = [slice(None)] * len(self.dims)
         for d, lab in labels.items():

@@ -37,15 +37,15 @@ measured. Taxon columns must therefore keep a fixed order across visits.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 from scipy.special import gammaincinv
 
 from ..kernels import rng
-
 
 __all__ = [
     "SITES",

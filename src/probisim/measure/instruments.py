@@ -84,10 +84,11 @@ participants or on who else is in the arrays. Stable item propensities use
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit

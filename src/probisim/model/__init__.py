@@ -4,12 +4,29 @@ by day (with the one-call :func:`simulate`)."""
 
 from .compile import CompiledModel, ModelConfig, check_intervention_names, compile_model
 from .engine import (
-    DAY_OFFSET, HOST_UNITS, Engine, SimConfig, SimResult, SimulationError, load_sim_config, resolve_defaults,
-    simulate, strains_in,
+    DAY_OFFSET,
+    HOST_UNITS,
+    Engine,
+    SimConfig,
+    SimResult,
+    SimulationError,
+    load_sim_config,
+    resolve_defaults,
+    simulate,
+    strains_in,
 )
 from .interventions import (
-    INTERVENTION_KINDS, Antibiotic, DayContext, Diet, Intervention, Placebo, Prebiotic, Probiotic, Stressor,
-    StressManagement, resolve_end_day,
+    INTERVENTION_KINDS,
+    Antibiotic,
+    DayContext,
+    Diet,
+    Intervention,
+    Placebo,
+    Prebiotic,
+    Probiotic,
+    StressManagement,
+    Stressor,
+    resolve_end_day,
 )
 from .params import HostParams, MicrobiomeParams, MoodParams
 from .population import PRESETS, TRAITS, Population, PopulationConfig, TraitDist, Traits, generate, preset_traits

@@ -259,7 +259,7 @@ class Population:
     def n(self) -> int:
         return self.pids.size
 
-    def subset(self, idx) -> "Population":
+    def subset(self, idx) -> Population:
         """A copy holding only the participants at ``idx``."""
         return Population(pids=self.pids[idx].copy(), replicate=self.replicate[idx].copy(),
                           traits={k: v[idx].copy() for k, v in self.traits.items()}, T=self.T[idx].copy(),

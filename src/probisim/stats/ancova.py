@@ -8,7 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .arrays import BoolArray, FloatArray, IntArray, _HADAMARD_FLOOR, _REL_VAR_FLOOR, _check_alpha, _masked_stats, _prepare, _t_inference, _var
+from .arrays import (
+    _HADAMARD_FLOOR,
+    _REL_VAR_FLOOR,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    _check_alpha,
+    _masked_stats,
+    _prepare,
+    _t_inference,
+    _var,
+)
 
 # --------------------------------------------------------------------------
 # ANCOVA

@@ -9,13 +9,13 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .arrays import SeedLike, _check_alpha, _prepare
 from .ancova import change_score_test, completers
+from .arrays import SeedLike, _check_alpha, _prepare
 from .effects import hedges_g, within_arm_smd
-from .responders import responders
 from .imputation import multiple_imputation_ancova
-from .summary import power, summarize
 from .meta import random_effects_meta
+from .responders import responders
+from .summary import power, summarize
 
 # --------------------------------------------------------------------------
 # one endpoint, all analyses

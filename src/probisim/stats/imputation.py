@@ -9,8 +9,18 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from .arrays import BoolArray, FloatArray, IntArray, SeedLike, _REL_VAR_FLOOR, _check_alpha, _masked_stats, _prepare, _t_inference
 from .ancova import _ancova_design, _ancova_fit
+from .arrays import (
+    _REL_VAR_FLOOR,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    SeedLike,
+    _check_alpha,
+    _masked_stats,
+    _prepare,
+    _t_inference,
+)
 
 # --------------------------------------------------------------------------
 # multiple imputation

@@ -10,6 +10,7 @@ from scipy import stats
 
 from .arrays import FloatArray, _check_alpha
 
+
 def _reml_loglik(tau2: float, y: FloatArray, v: FloatArray) -> float:
     """Restricted log-likelihood of the random-effects model (up to a constant)."""
     w = 1.0 / (v + tau2)

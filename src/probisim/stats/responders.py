@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from .arrays import FloatArray, IntArray, _FISHER_REL_TOL, _check_alpha, _prepare
+from .arrays import _FISHER_REL_TOL, FloatArray, IntArray, _check_alpha, _prepare
 
 # --------------------------------------------------------------------------
 # responders / remission

@@ -25,7 +25,15 @@ The data flow through the modules in the order of a run (:func:`run_trial`):
 """
 
 from .design import (
-    AnalysisConfig, Arm, Criterion, Dropout, Endpoint, Randomization, Schedule, Screening, TrialConfig,
+    AnalysisConfig,
+    Arm,
+    Criterion,
+    Dropout,
+    Endpoint,
+    Randomization,
+    Schedule,
+    Screening,
+    TrialConfig,
     load_trial_config,
 )
 from .run import TrialResult, run_trial

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from ..config import ConfigError, apply_overrides, check_label, from_dict, load_raw, param
 from ..measure import instruments
-from ..model import Intervention, ModelConfig, PopulationConfig, check_intervention_names, resolve_defaults, resolve_end_day
+from ..model import (
+    Intervention,
+    ModelConfig,
+    PopulationConfig,
+    check_intervention_names,
+    resolve_defaults,
+    resolve_end_day,
+)
 
 __all__ = ["Arm", "Criterion", "Screening", "Randomization", "Schedule", "Dropout", "Endpoint", "AnalysisConfig",
            "TrialConfig", "BIOMARKER_ENDPOINTS", "load_trial_config", "screening_instruments", "screening_scores",
