@@ -53,12 +53,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from _machine import cpu_name  # noqa: E402  (benchmarks/_machine.py)
 
-from probisim.kernels import (  # noqa: E402
-    floor,
-    rng,  # noqa: E402
-    simd,
-    step,
-)
+from probisim.kernels import floor, rng, simd, step  # noqa: E402
 from probisim.kernels import layout as K  # noqa: E402
 from probisim.kernels import reference as R  # noqa: E402
 from probisim.model.compile import ModelConfig, compile_model  # noqa: E402

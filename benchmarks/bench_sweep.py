@@ -170,7 +170,8 @@ def main(argv=None) -> int:
         }))
     else:
         print(f"task {cfg.task}  busy {args.busy_ms} ms  tasks {args.tasks}  cpus {os.cpu_count()}")
-        print(f"{'executor':<10} {'jobs':>4} {'tasks':>6} {'wall_s':>8} {'tasks/s':>9} {'speedup':>8} {'startup_s':>10}")
+        print(f"{'executor':<10} {'jobs':>4} {'tasks':>6} {'wall_s':>8} {'tasks/s':>9} {'speedup':>8} "
+              f"{'startup_s':>10}")
         for r in rows:
             sp = "-" if r["speedup_vs_serial"] is None else f"{r['speedup_vs_serial']:.2f}"
             print(f"{r['executor']:<10} {r['jobs']:>4} {r['tasks']:>6} {r['wall_s']:>8.3f} "

@@ -223,7 +223,8 @@ def _install_timers(cfg) -> _Timers:
     T.wrap(run, "start_trial", lambda a, kw: "tables.start_trial (trial Engine init, keys, copies)")
     T.wrap(tables, "long_table", lambda a, kw: "tables.long tables (long_table)")
     T.wrap(stats, "analyze_endpoint", lambda a, kw: "analysis.analyze_endpoint")
-    T.wrap(endpoint, "multiple_imputation_ancova", lambda a, kw: f"analysis.analyze_endpoint{SUB}multiple_imputation_ancova (m=20)")
+    T.wrap(endpoint, "multiple_imputation_ancova",
+           lambda a, kw: f"analysis.analyze_endpoint{SUB}multiple_imputation_ancova (m=20)")
     T.wrap(stats, "across_replicates", lambda a, kw: "analysis.across_replicates")
     return T
 
@@ -456,7 +457,8 @@ def fmt_table(out: dict) -> str:
     L.append("| " + " | ".join("---:" for _ in hdr) + " |")
     for r in out["results"]:
         L.append("| " + " | ".join([
-            str(r["threads"]), f"{r['wall_s']:.2f}", f"{r['cpu_s']:.1f}", f"{r['enrol_s']:.2f}", f"{r['simulate_s']:.2f}",
+            str(r["threads"]), f"{r['wall_s']:.2f}", f"{r['cpu_s']:.1f}", f"{r['enrol_s']:.2f}",
+            f"{r['simulate_s']:.2f}",
             f"{r['analysis_s']:.2f}", f"{r['other_s']:.2f}", f"{r['peak_rss_mib']:.0f}", f"{r['warmup_s']:.2f}",
             f"{r['participant_days'] / 1e6:.2f}", f"{r['us_per_participant_day_wall']:.2f}",
             f"{r['us_per_participant_day_kernel']:.2f}"]) + " |")

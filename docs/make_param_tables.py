@@ -22,7 +22,8 @@ BEGIN, END = "<!-- BEGIN PARAMETER TABLES -->", "<!-- END PARAMETER TABLES -->"
 
 
 def fmt(v):
-    if v is None: return ""
+    if v is None:
+        return ""
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, dict) and "dist" in v:
@@ -33,7 +34,8 @@ def fmt(v):
     return str(v).replace("|", "/")
 
 def bounds(b):
-    if not b: return ""
+    if not b:
+        return ""
     lo, hi = b
     return f"[{fmt(lo) if lo is not None else '−∞'}, {fmt(hi) if hi is not None else '∞'}]"
 
@@ -42,9 +44,12 @@ def table(cls, prefix, skip=()):
     print("| path | unit | default | bounds | source | meaning |")
     print("|---|---|---|---|---|---|")
     for r in rows:
-        if any(r["path"].endswith(s) or r["path"].startswith(s) for s in skip): continue
+        if any(r["path"].endswith(s) or r["path"].startswith(s) for s in skip):
+            continue
         d = r["default"]
-        print(f"| `{r['path']}` | {r.get('unit') or ''} | {fmt(d)} | {bounds(r.get('bounds'))} | {(r.get('source') or '').replace('|','/')} | {(r.get('doc') or '').replace('|','/')} |")
+        source = (r.get('source') or '').replace('|', '/')
+        doc = (r.get('doc') or '').replace('|', '/')
+        print(f"| `{r['path']}` | {r.get('unit') or ''} | {fmt(d)} | {bounds(r.get('bounds'))} | {source} | {doc} |")
     print()
 
 def _emit():
@@ -53,7 +58,8 @@ def _emit():
                             (MoodParams, "model.mood", "Mood (`model.mood`)"),
                             (Taxon, "model.taxa.<name>", "Taxon fields (`model.taxa.<name>`, class defaults)"),
                             (Strain, "model.strains.<name>", "Strain fields (`model.strains.<name>`, class defaults)"),
-                            (Traits, "population.traits", "Population traits (`population.traits`, community defaults)")]:
+                            (Traits, "population.traits",
+                             "Population traits (`population.traits`, community defaults)")]:
         print(f"#### {title}\n")
         table(cls, pre, skip=(".dist",".mean",".sd",".low",".high") if cls is Traits else ())
 
@@ -63,7 +69,8 @@ def _emit():
     cols = ["baseline_log10","baseline_sd_log10","growth_per_day","noise_sd","fibre","inulin","fos","gos","sugar",
             "cortisol_response","inflammation_response","butyrate_yield","lps_potency","gaba_capacity",
             "serotonin_promotion","fermented_log10_per_serving","antibiotic_sensitivity"]
-    short = ["log10 N̄","SD","ρ","σ","fibre","inulin","FOS","GOS","sugar","cort","IL-6","but","LPS","GABA","5-HT","ferm log10","abx"]
+    short = ["log10 N̄","SD","ρ","σ","fibre","inulin","FOS","GOS","sugar","cort","IL-6","but","LPS","GABA","5-HT",
+             "ferm log10","abx"]
     print("| taxon (genus) | " + " | ".join(short) + " | source |")
     print("|---|" + "---|"*len(short) + "---|")
     for k, t in DEFAULT_TAXA.items():

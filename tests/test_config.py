@@ -239,7 +239,8 @@ def test_error_message_format_matches_contract():
     data = {"arms": [{"name": "a"}, {"name": "b", "interventions": [{"kind": "probiotic", "dose_cfu_per_day": -3}]}]}
     e = _err(from_dict, Trial, data)
     assert str(e) == (
-        "config error at 'arms[1].interventions[0].dose_cfu_per_day': got -3 (expected a number in [0, 1e13]; unit CFU/day)"
+        "config error at 'arms[1].interventions[0].dose_cfu_per_day': got -3 "
+        "(expected a number in [0, 1e13]; unit CFU/day)"
     )
     assert e.value == -3 and e.expected == "a number in [0, 1e13]; unit CFU/day"
 
@@ -309,7 +310,9 @@ def test_extends_two_levels_relative_paths(tmp_path):
     (tmp_path / "base" / "mid.toml").write_text(
         'extends = "root.toml"\nn_participants = 20\n[model]\nbifido_baseline = 0.3\n[model.taxa.a]\nbaseline = 0.4\n'
     )
-    (tmp_path / "exp" / "top.toml").write_text('extends = "../base/mid.toml"\ndoses = [5.0]\n[model.taxa.a]\ngrowth_rate = 2\n')
+    (tmp_path / "exp" / "top.toml").write_text(
+        'extends = "../base/mid.toml"\ndoses = [5.0]\n[model.taxa.a]\ngrowth_rate = 2\n'
+    )
     t = load(tmp_path / "exp" / "top.toml", Trial)
     assert t.name == "root" and t.n_participants == 20
     assert t.doses == (5.0,)  # arrays replace

@@ -93,7 +93,8 @@ def test_ishigami_sobol_indices_match_analytic(tmp_path):
 
 def test_sobol_noise_crn_and_nugget_report(tmp_path):
     n = 256
-    clean = run_sensitivity(ishigami_cfg(design=Design(kind="sobol", n=n, seed=1)), tmp_path / "clean", progress=False, n_resamples=0)
+    clean = run_sensitivity(ishigami_cfg(design=Design(kind="sobol", n=n, seed=1)), tmp_path / "clean",
+                            progress=False, n_resamples=0)
     noisy = ishigami_cfg(design=Design(kind="sobol", n=n, seed=1), replicates=4, context={"noise": 0.5})
     # CRN: every point sees the same noise draws, so the indices equal the noiseless ones
     crn = run_sensitivity(noisy, tmp_path / "crn", progress=False, n_resamples=0)

@@ -15,7 +15,8 @@ def _cfg(**over):
         "screening": {"criteria": [{"score": "pss10", "min": 14, "max": 26}]},
         "arms": [
             {"name": "probiotic", "interventions": [{"kind": "probiotic", "start_day": 0, "end_day": 28,
-                                                     "strains": {"L_helveticus_R0052": 1.5e9, "B_longum_R0175": 1.5e9}}]},
+                                                     "strains": {"L_helveticus_R0052": 1.5e9,
+                                                                 "B_longum_R0175": 1.5e9}}]},
             {"name": "placebo", "interventions": [{"kind": "placebo", "start_day": 0, "end_day": 28}]},
         ],
         "schedule": {"treatment_days": 28, "follow_up_days": 0, "visits": [0, 28], "biomarker_visits": [0, 28],

@@ -68,7 +68,8 @@ def _reliability(community: Cohort, outpatients: Cohort, seed: int) -> list[Targ
     """D2: Cronbach's alpha of every scale on generated people."""
     out = []
     rows = (("D2a", "PSS-10", community, "pss10", "pss10", 0.78, 0.91, "Lee 2012"),
-            ("D2b", "DASS-21 depression", community, "dass21", "dass21_depression", 0.80, 0.92, "Henry & Crawford 2005"),
+            ("D2b", "DASS-21 depression", community, "dass21", "dass21_depression", 0.80, 0.92,
+             "Henry & Crawford 2005"),
             ("D2c", "DASS-21 anxiety", community, "dass21", "dass21_anxiety", 0.80, 0.92, "Henry & Crawford 2005"),
             ("D2d", "DASS-21 stress", community, "dass21", "dass21_stress", 0.80, 0.92, "Henry & Crawford 2005"),
             ("D2e", "HADS-A", community, "hads", "hads_a", 0.78, 0.88, "Crawford 2001"),

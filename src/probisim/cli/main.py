@@ -233,7 +233,8 @@ def cmd_list(args) -> int:
             except (OSError, ValueError) as exc:
                 rows.append([p.stem, "", f"(unreadable: {exc})"])
         head = "shipped experiments (run one by name: probisim run NAME)" if not args.dir else f"configs in {d}"
-        print(head + "\n\n" + _table(rows, ["experiment", "name", "description"]) if rows else f"no *.toml files in {d}")
+        print(head + "\n\n" + _table(rows, ["experiment", "name", "description"]) if rows
+              else f"no *.toml files in {d}")
     return 0
 
 
@@ -452,7 +453,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "range, simulated value (95%% CI) and pass/fail. Exit 1 if a target misses.",
                          epilog="examples:\n  probisim calibrate --replicates 200\n"
                                 "  probisim calibrate --replicates 20 --population 1000 --csv table.csv")
-    cal.add_argument("--replicates", type=int, default=200, help="replicate trials per trial-based target (default 200)")
+    cal.add_argument("--replicates", type=int, default=200,
+                     help="replicate trials per trial-based target (default 200)")
     cal.add_argument("--population", type=int, default=4000, help="participants for the microbiome effect targets "
                                                                    "C6, C7 (default 4000)")
     cal.add_argument("--people", type=int, default=100_000, help="people per generated cohort for the distribution "

@@ -40,5 +40,6 @@ from .overrides import apply_overrides
 from .schema import LABEL_MAX_CHARS, check_label, param
 from .toml import deep_merge, dump, dumps_toml, load, load_raw, loads
 
-__all__ = ["LABEL_MAX_CHARS", "check_label", "ConfigError", "apply_overrides", "config_hash", "deep_merge", "describe_fields", "dump", "dumps_toml",
-           "from_dict", "load", "load_raw", "loads", "lookup_field", "param", "to_dict"]
+__all__ = ["LABEL_MAX_CHARS", "check_label", "ConfigError", "apply_overrides", "config_hash", "deep_merge",
+           "describe_fields", "dump", "dumps_toml", "from_dict", "load", "load_raw", "loads", "lookup_field", "param",
+           "to_dict"]

@@ -73,7 +73,8 @@ def _check_schema_path(cls: type, segs: Sequence[_Seg], data: Any, label: str) -
         if tagged is not None:
             if seg == "kind":
                 if pos != len(segs) - 1:
-                    raise _err("custom", _join(path, seg), message="'kind' is a string and has no sub-keys", filename=label)
+                    raise _err("custom", _join(path, seg), message="'kind' is a string and has no sub-keys",
+                               filename=label)
                 return
             kind = node.get("kind") if isinstance(node, Mapping) else None
             if isinstance(kind, str) and kind in tagged and isinstance(seg, str) and seg not in _schema(tagged[kind]):
@@ -130,7 +131,8 @@ def _check_schema_path(cls: type, segs: Sequence[_Seg], data: Any, label: str) -
                     filename=label,
                 )
             if not _is_homogeneous(tp) and seg >= len(elems):
-                raise _err("custom", _join(path, seg), message=f"'{path}' has only {len(elems)} elements", filename=label)
+                raise _err("custom", _join(path, seg), message=f"'{path}' has only {len(elems)} elements",
+                           filename=label)
             tp = elems[0] if _is_homogeneous(tp) else elems[seg]
             node = node[seg] if isinstance(node, list) and seg < len(node) else None
         elif _dict_value(tp) is not None:
@@ -142,7 +144,8 @@ def _check_schema_path(cls: type, segs: Sequence[_Seg], data: Any, label: str) -
             raise _err(
                 "custom",
                 _join(path, seg),
-                message=f"'{path}' is a {_type_name(tp)} and has no sub-key {_key_text(seg) if isinstance(seg, str) else f'[{seg}]'}",
+                message=f"'{path}' is a {_type_name(tp)} and has no sub-key "
+                        f"{_key_text(seg) if isinstance(seg, str) else f'[{seg}]'}",
                 filename=label,
             )
         path = _join(path, seg)
@@ -155,7 +158,8 @@ def _set_path(data: dict[str, Any], segs: Sequence[_Seg], value: Any, label: str
         last = pos == len(segs) - 1
         if isinstance(seg, int):
             if not isinstance(node, list):
-                raise _err("custom", _join(path, seg), message=f"'{path}' is not an array in the configuration", filename=label)
+                raise _err("custom", _join(path, seg), message=f"'{path}' is not an array in the configuration",
+                           filename=label)
             if seg >= len(node):
                 raise _err(
                     "custom",
@@ -165,7 +169,8 @@ def _set_path(data: dict[str, Any], segs: Sequence[_Seg], value: Any, label: str
                 )
         else:
             if not isinstance(node, dict):
-                raise _err("custom", _join(path, seg), message=f"'{path}' is not a table in the configuration", filename=label)
+                raise _err("custom", _join(path, seg), message=f"'{path}' is not a table in the configuration",
+                           filename=label)
         if last:
             node[seg] = value
             return

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Union
 
 from ..core.errors import ConfigError, _err
 from .schema import _join
@@ -27,7 +26,7 @@ class _Placeholder:
 
 _ANY_INDEX = _Placeholder("[]")
 _ANY_NAME = _Placeholder("<name>")
-_Seg = Union[str, int, _Placeholder]
+_Seg = str | int | _Placeholder
 
 
 def _parse_path(text: str, *, placeholders: bool = False, label: str | None = None) -> list[_Seg]:

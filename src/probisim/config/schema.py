@@ -136,7 +136,8 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
         args = get_args(tp)
         rest = tuple(a for a in args if a is not type(None))
         if len(rest) < len(args):
-            return (rest[0] if len(rest) == 1 else Union[rest]), True  # type: ignore[valid-type]
+            # Union[tuple] builds the union from a runtime tuple of members; X | Y has no such form.
+            return (rest[0] if len(rest) == 1 else Union[rest]), True  # type: ignore[valid-type]  # noqa: UP007
     return tp, False
 
 

@@ -31,7 +31,8 @@ class NamedArray:
         for d, c in self.coords.items():
             ax = self.dims.index(d)
             if len(c) != self.values.shape[ax]:
-                raise ValueError(f"{self.name}: coordinate {d!r} has {len(c)} labels for axis of {self.values.shape[ax]}")
+                raise ValueError(f"{self.name}: coordinate {d!r} has {len(c)} labels "
+                                 f"for axis of {self.values.shape[ax]}")
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -55,14 +55,18 @@ hit:
 ============  ======================  ===========  ======  =============  ========
 scale         community mean (SD)     α            retest  at D = 2       source
 ============  ======================  ===========  ======  =============  ========
-PSS-10        15.8 (7.5)              .85          .88                    Cohen & Janicki-Deverts 2012; α Cohen & Williamson 1988 (.78), Lee 2012 (>.70–.91); 2-day r .85 Cohen 1983
+PSS-10        15.8 (7.5)              .85          .88                    Cohen & Janicki-Deverts 2012; α Cohen &
+                                                                          Williamson 1988 (.78), Lee 2012 (>.70–.91);
+                                                                          2-day r .85 Cohen 1983
 DASS-21 D     2.83 (3.87) raw         .88          .90                    Henry & Crawford 2005
 DASS-21 A     1.88 (2.95) raw         .82          .88                    Henry & Crawford 2005
 DASS-21 S     4.73 (4.20) raw         .90          .92                    Henry & Crawford 2005
 HADS-A        6.14 (3.76)             .83          .88                    Crawford et al. 2001; α Bjelland et al. 2002
 HADS-D        3.68 (3.07)             .82          .88                    Crawford et al. 2001; α Bjelland et al. 2002
-BDI-II        8.5 (7.0)               .90          .93     22             Beck, Steer & Brown 1996 (α .92–.93, 1-week r .93)
-HAM-D17       4.0 (SD not targeted)   .79          .88     19             Trajković et al. 2011 (α .79, retest .82); outpatient trial baselines 18–22
+BDI-II        8.5 (7.0)               .90          .93     22             Beck, Steer & Brown 1996 (α .92–.93, 1-week
+                                                                          r .93)
+HAM-D17       4.0 (SD not targeted)   .79          .88     19             Trajković et al. 2011 (α .79, retest .82);
+                                                                          outpatient trial baselines 18–22
 ============  ======================  ===========  ======  =============  ========
 
 "retest" is the correlation of totals at two visits with an unchanged latent

@@ -35,6 +35,7 @@ from .taxa import DEFAULT_STRAINS, DEFAULT_TAXA, Strain, Taxon
 __all__ = ["CompiledModel", "ModelConfig", "check_intervention_names", "compile_model", "DAY_OFFSET", "HOST_UNITS",
            "Engine", "SimConfig", "SimResult", "SimulationError", "load_sim_config", "resolve_defaults", "simulate",
            "strains_in", "INTERVENTION_KINDS", "Antibiotic", "DayContext", "Diet", "Intervention", "Placebo",
-           "Prebiotic", "Probiotic", "Stressor", "StressManagement", "resolve_end_day", "HostParams", "MicrobiomeParams", "MoodParams",
+           "Prebiotic", "Probiotic", "Stressor", "StressManagement", "resolve_end_day",
+           "HostParams", "MicrobiomeParams", "MoodParams",
            "PRESETS", "TRAITS", "Traits", "Population", "PopulationConfig", "TraitDist", "generate", "preset_traits",
            "DEFAULT_STRAINS", "DEFAULT_TAXA", "Strain", "Taxon"]

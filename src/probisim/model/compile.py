@@ -32,7 +32,8 @@ class ModelConfig:
     strains: dict[str, Strain] = param(default_factory=lambda: dict(DEFAULT_STRAINS),
                                        doc="probiotic strains (add or modify by name)")
     interactions: dict[str, float] = param(default_factory=dict, unit="per unit relative load",
-                                           doc="alpha overrides, keys 'Focal|Other' (competition of Other on Focal; negative = facilitation)")
+                                           doc="alpha overrides, keys 'Focal|Other' (competition of Other on Focal; "
+                                               "negative = facilitation)")
     include_strains: tuple[str, ...] = param(default_factory=tuple,
                                              doc="strains simulated besides those the interventions dose")
     vagotomy: bool = param(False, source="Bravo 2011 (PNAS 108:16050): vagotomy abolishes the strain's effects in mice",
@@ -169,7 +170,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
                     A[i, j] = 1.0 * rel_to_share[j]
     if "Bifidobacterium" in names:
         b = names.index("Bifidobacterium")
-        for i, nm in enumerate(names):
+        for i, _ in enumerate(names):
             if not is_strain[i] and TP[i, K.TP_BUT] > 0:
                 A[i, b] = -mp.acetate_crossfeeding * rel_to_share[b]
     for key, val in cfg.interactions.items():

@@ -137,7 +137,7 @@ class Engine:
             ctx = DayContext(day=day, model=self.model, DRV=DRV[rows], IMM=IMM[rows], KILL=kill,
                              took=np.zeros(rows.size, bool), on_study=sub_on, viability=self.viability[rows])
             u = rng.uniforms(self.adh_keys[rows], self.pop.pids[rows], day + DAY_OFFSET, 0, 3)
-            for k, iv in enumerate(ivs):
+            for iv in ivs:
                 if not iv.active(day):
                     took_g.append(None)
                     continue
@@ -226,7 +226,8 @@ class SimConfig:
     seed: int = param(1, bounds=(0, 2**63 - 1), integer=True, doc="master seed")
     n: int = param(100, bounds=(1, 10_000_000), integer=True, doc="participants")
     days: int = param(84, bounds=(1, 3650), integer=True, unit="day", doc="days simulated after burn-in")
-    record_every: int = param(1, bounds=(1, 3650), integer=True, unit="day", doc="record state every k days (and on the last day)")
+    record_every: int = param(1, bounds=(1, 3650), integer=True, unit="day",
+                              doc="record state every k days (and on the last day)")
     model: ModelConfig = param(default_factory=ModelConfig, doc="the model")
     population: PopulationConfig = param(default_factory=PopulationConfig, doc="the source population")
     interventions: tuple[Intervention, ...] = param(default_factory=tuple,

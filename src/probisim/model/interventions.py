@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import ClassVar, Union
+from typing import ClassVar
 
 import numpy as np
 
@@ -264,6 +264,7 @@ def resolve_end_day(interventions, end: int, prefix: str, what: str) -> tuple:
     return tuple(out)
 
 
-Intervention = Union[Probiotic, Placebo, Prebiotic, Diet, Stressor, StressManagement, Antibiotic]
+# A runtime alias (types.UnionType), read by the config layer's type introspection (_is_union handles it).
+Intervention = Probiotic | Placebo | Prebiotic | Diet | Stressor | StressManagement | Antibiotic
 INTERVENTION_KINDS = {c.kind: c for c in (Probiotic, Placebo, Prebiotic, Diet, Stressor, StressManagement,
                                           Antibiotic)}

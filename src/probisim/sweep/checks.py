@@ -101,7 +101,8 @@ def _missing_table(tree: Mapping, segs: Sequence) -> str | None:
                 continue
             known = [str(k) for k in node]
             close = get_close_matches(seg, known, n=1)
-            hint = f" — did you mean '{close[0]}'?" if close else (f" (it has {', '.join(known[:12])})" if known else "")
+            hint = (f" — did you mean '{close[0]}'?" if close
+                    else (f" (it has {', '.join(known[:12])})" if known else ""))
             return f"the base config has no '{seg}' {where}{hint}"
         return None  # an index into a table or a key into a list or scalar: the probes report it
     return None

@@ -206,8 +206,9 @@ class Executor(ABC):
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(cancel=exc_type is not None)
 
-    def close(self, cancel: bool = False) -> None:  # pragma: no cover - trivial
-        pass
+    # An intentional no-op default, not an abstract method: executors that hold no workers need not override it.
+    def close(self, cancel: bool = False) -> None:  # noqa: B027  # pragma: no cover - trivial
+        """Release the executor's workers; a no-op here, for executors that hold none."""
 
     @abstractmethod
     def map_unordered(

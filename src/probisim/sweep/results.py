@@ -27,7 +27,8 @@ from .designs import Task
 INDEX_KEYS = {"S1": "first_order", "S1_low": "first_order_low", "S1_high": "first_order_high",
               "ST": "total_order", "ST_low": "total_order_low", "ST_high": "total_order_high"}
 
-__all__ = ["INDEX_KEYS", "SweepResult", "SensitivityResult", "results_table", "table_from_rows", "read_results_csv", "load_results"]
+__all__ = ["INDEX_KEYS", "SweepResult", "SensitivityResult", "results_table", "table_from_rows", "read_results_csv",
+           "load_results"]
 
 
 @dataclass

@@ -145,7 +145,8 @@ def _progress_bar(total: int, initial: int, enabled: bool, desc: str):
     from tqdm import tqdm
 
     disable = not enabled or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
-    return tqdm(total=total, initial=initial, disable=disable, file=sys.stderr, unit="task", desc=desc, dynamic_ncols=True)
+    return tqdm(total=total, initial=initial, disable=disable, file=sys.stderr, unit="task", desc=desc,
+                dynamic_ncols=True)
 
 
 def _run_tasks(

@@ -71,7 +71,8 @@ def _sobol_one(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, n: int, confi
     return s1, st, ci
 
 
-def sobol_analysis(cfg: SweepConfig, sweep: SweepResult, *, confidence_level: float, n_resamples: int) -> SensitivityResult:
+def sobol_analysis(cfg: SweepConfig, sweep: SweepResult, *, confidence_level: float,
+                   n_resamples: int) -> SensitivityResult:
     """First-order and total indices (with CIs) of every output of a complete Saltelli
     sweep, whose rows are ordered A, B, AB_0, ..., AB_{d-1} (see
     :func:`~probisim.sweep.designs.saltelli_design`); an output with a non-finite

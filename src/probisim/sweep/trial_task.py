@@ -4,8 +4,8 @@
 ``context["replicates"]`` replicate trials of the base experiment
 ``context["base"]`` with the point's overrides and returns the averaged
 ``<score>.<stat>`` outputs; :func:`check_point`, its ``check`` hook, finds what it
-would reject without simulating (see :mod:`probisim.sweep.checks`). The sweep imports the trial layer; the trial layer knows
-nothing of sweeps.
+would reject without simulating (see :mod:`probisim.sweep.checks`). The sweep
+imports the trial layer; the trial layer knows nothing of sweeps.
 
 Older sweep files name this task ``"probisim.trial:evaluate_point"``; that spec
 still works (:data:`probisim.sweep.config.TASK_ALIASES`).

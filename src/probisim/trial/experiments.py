@@ -35,7 +35,8 @@ def experiment_path(name: str) -> Path:
         from difflib import get_close_matches
 
         close = get_close_matches(name, shipped_experiments(), n=1)
-        raise ConfigError(path="experiment", value=name, expected=f"a shipped experiment: {', '.join(shipped_experiments())}",
+        raise ConfigError(path="experiment", value=name,
+                          expected=f"a shipped experiment: {', '.join(shipped_experiments())}",
                           suggestion=close[0] if close else None)
     return p
 

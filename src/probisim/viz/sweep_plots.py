@@ -60,7 +60,8 @@ def _sobol_data(result: Any, output: str | None) -> tuple[str, list[str], dict[s
         rec = result["outputs"][name]
         params = list(result["parameters"])
         meta = {"n_base": result.get("n_base"), "confidence_level": result.get("confidence_level")}
-    data = {col: np.array([np.nan if v is None else v for v in rec[key]], dtype=float) for col, key in INDEX_KEYS.items()}
+    data = {col: np.array([np.nan if v is None else v for v in rec[key]], dtype=float)
+            for col, key in INDEX_KEYS.items()}
     return name, params, data, meta
 
 
@@ -125,7 +126,8 @@ def plot_sobol_indices(
             yerr=yerr, capsize=3, error_kw={"ecolor": "black", "elinewidth": 1},
         )
     ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.set_xticks(x, params, rotation=30 if max(map(len, params), default=0) > 10 else 0, ha="right" if max(map(len, params), default=0) > 10 else "center")
+    ax.set_xticks(x, params, rotation=30 if max(map(len, params), default=0) > 10 else 0,
+                  ha="right" if max(map(len, params), default=0) > 10 else "center")
     ax.set_xlabel("parameter (config path)")
     ax.set_ylabel(f"Sobol' index of {name}")
     top = np.nanmax(np.concatenate([d["ST_high"], d["ST"], [1.0]]))
@@ -174,7 +176,8 @@ def plot_response_1d(
             for b in range(bins):
                 sel = idx == b
                 if sel.any():
-                    centres.append(np.sqrt(edges[b] * edges[b + 1]) if is_log and lo > 0 else 0.5 * (edges[b] + edges[b + 1]))
+                    centres.append(np.sqrt(edges[b] * edges[b + 1]) if is_log and lo > 0
+                                   else 0.5 * (edges[b] + edges[b + 1]))
                     means.append(float(y[sel].mean()))
             ax.plot(centres, means, color="black", marker="s", markersize=5, linewidth=1.5, label="binned mean")
     if is_log:

@@ -251,7 +251,8 @@ def plot_responders(res, *, ax=None, score: str | None = None):
         v = res.visits if score in res.visits else res.biomarkers
         days = sorted(set(np.asarray(v["day"]).tolist()))
         end = end_day if end_day in days else days[-1]
-        base = {(int(r), int(p)): float(s) for r, p, d, s in zip(v["replicate"], v["pid"], v["day"], v[score]) if d == 0}
+        base = {(int(r), int(p)): float(s)
+                for r, p, d, s in zip(v["replicate"], v["pid"], v["day"], v[score]) if d == 0}
         for i, arm in enumerate(_arms(res)):
             m = (v["day"] == end) & (v["arm"] == arm)
             keys = list(zip(v["replicate"][m].tolist(), v["pid"][m].tolist()))
