@@ -60,8 +60,8 @@ def _replace(s: str, old: str, new: str) -> str:
 
 
 def _noise(s):  # microbiome.py
-    return _replace(s, """        r0, r1, r2, r3 = _philox_vec(pid, vday, _vsplati(SITE_MICROBIOME), _vsplati(b), key0, key1)
-        z0, z1 = _box_muller_u(_u01_vec(r0), _u01_vec(r1))
+    philox = "        r0, r1, r2, r3 = _philox_vec(pid, vday, _vsplati(SITE_MICROBIOME), _vsplati(b), key0, key1)\n"
+    return _replace(s, philox + """        z0, z1 = _box_muller_u(_u01_vec(r0), _u01_vec(r1))
         z2, z3 = _box_muller_u(_u01_vec(r2), _u01_vec(r3))""", """        z0 = _vsplat(0.0)
         z1 = z0
         z2 = z0
@@ -77,8 +77,9 @@ def _modulation(s):  # microbiome.py
 
 
 def _host(s):  # host.py: the substep returns the state it was given
-    return _cut(s, "    anti = _sel(anti > 0.95, 0.95, anti)\n", "\n\n@njit(cache=True, inline=\"always\", error_model=\"numpy\")\n"
-                "def _host_state_out", keep_start=True, insert="    return h\n\n")
+    return _cut(s, "    anti = _sel(anti > 0.95, 0.95, anti)\n",
+                '\n\n@njit(cache=True, inline="always", error_model="numpy")\ndef _host_state_out', keep_start=True,
+                insert="    return h\n\n")
 
 
 def _scalars(s):  # step.py: traits, drivers, host and mood state gathered for a thread's first block only
@@ -106,7 +107,8 @@ def _diet(s):  # microbiome.py
 
 
 def _prebiotic(s):  # microbiome.py
-    return _replace(s, "    if diet.any_pre:\n        phi_in, phi_fo, phi_go", "    if False:\n        phi_in, phi_fo, phi_go")
+    return _replace(s, "    if diet.any_pre:\n        phi_in, phi_fo, phi_go",
+                    "    if False:\n        phi_in, phi_fo, phi_go")
 
 
 #: part -> (the module of probisim/kernels/ it patches, the patch)

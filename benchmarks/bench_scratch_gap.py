@@ -32,8 +32,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from probisim.kernels import layout as K
 from probisim.kernels import blocks, scratch, simd, step
+from probisim.kernels import layout as K
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from bench_kernel import Work, bench_model, machine  # noqa: E402

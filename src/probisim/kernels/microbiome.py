@@ -31,12 +31,43 @@ from collections import namedtuple
 from numba import njit
 
 from .layout import (
-    D_FIBRE, D_FOS, D_GOS, D_INULIN, D_SUGAR, P_FLOOR, P_KMF, P_KMP, P_KMS, SITE_MICROBIOME, TP_CORT,
-    TP_DELTA, TP_FIBRE, TP_FOS, TP_GOS, TP_INFL, TP_INULIN, TP_KREF, TP_NICHE, TP_RHO, TP_SIGMA, TP_SUGAR,
+    D_FIBRE,
+    D_FOS,
+    D_GOS,
+    D_INULIN,
+    D_SUGAR,
+    P_FLOOR,
+    P_KMF,
+    P_KMP,
+    P_KMS,
+    SITE_MICROBIOME,
+    TP_CORT,
+    TP_DELTA,
+    TP_FIBRE,
+    TP_FOS,
+    TP_GOS,
+    TP_INFL,
+    TP_INULIN,
+    TP_KREF,
+    TP_NICHE,
+    TP_RHO,
+    TP_SIGMA,
+    TP_SUGAR,
 )
 from .philox import _box_muller_u, _philox_vec, _u01_vec
 from .scratch import (
-    TR_BDT, TR_CPRESS, TR_CSENS, TR_IMM, TR_KILL, TR_MOD, TR_N, TR_SHOCK, TR_W, TR_XI, _driver, _set_taxon,
+    TR_BDT,
+    TR_CPRESS,
+    TR_CSENS,
+    TR_IMM,
+    TR_KILL,
+    TR_MOD,
+    TR_N,
+    TR_SHOCK,
+    TR_W,
+    TR_XI,
+    _driver,
+    _set_taxon,
     _taxon,
 )
 from .simd import _sel, _vsplat, _vsplati

@@ -1,8 +1,10 @@
 """SIMD lanes for the kernels: ``_VecF`` / ``_VecI`` / ``_VecM`` hold ``_VW`` float64 /
 int64 / bool lanes in one LLVM vector value, with lane-wise arithmetic, comparison,
-bit and select operations, loads and stores from float64 scratch arrays, and casts.
-This is LLVM plumbing (llvmlite intrinsics and Numba type registrations); the
-model's equations are in :mod:`probisim.kernels.step`."""
+bit and select operations, loads and stores from float64 scratch arrays, and casts;
+plus raw data pointers (:func:`_dataptr`) and borrowed arrays (:func:`_borrow`), which
+keep reference counting out of the kernel's loops. This is LLVM plumbing (llvmlite
+intrinsics and Numba type registrations); the model's equations are in
+:mod:`.microbiome`, :mod:`.host` and :mod:`.mood`, in the order of :mod:`.step`."""
 
 from __future__ import annotations
 

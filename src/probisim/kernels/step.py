@@ -43,14 +43,33 @@ from numba import get_num_threads, njit, prange
 from .blocks import _block_ranges, _modulated_taxa, _take_block, _thread_scratch
 from .host import _host_constants, _host_signals, _host_state_in, _host_state_out, _host_substep, _host_today
 from .layout import (
-    H_CORT, H_CRP, H_IL6, MAX_CELLS_PER_G, N_HOST, N_MOOD, P_NSUB, STATUS_EXTINCT, STATUS_IMPLAUSIBLE,
-    STATUS_NONFINITE, STATUS_OK, TP_RESIDENT,
+    H_CORT,
+    H_CRP,
+    H_IL6,
+    MAX_CELLS_PER_G,
+    N_HOST,
+    N_MOOD,
+    P_NSUB,
+    STATUS_EXTINCT,
+    STATUS_IMPLAUSIBLE,
+    STATUS_NONFINITE,
+    STATUS_OK,
+    TP_RESIDENT,
 )
 from .microbiome import _daily_noise, _diet_today, _micro_constants, _microbiome_substep, _taxon_day_constants
 from .mood import _mood_constants, _mood_step
 from .scratch import (
-    ISC_WORDS, ROW_CODE, TR_N, _gather_keys, _gather_participants, _gather_taxa, _host, _mood, _scatter,
-    _taxon, width,
+    ISC_WORDS,
+    ROW_CODE,
+    TR_N,
+    _gather_keys,
+    _gather_participants,
+    _gather_taxa,
+    _host,
+    _mood,
+    _scatter,
+    _taxon,
+    width,
 )
 from .simd import _VW, _borrow, _dataptr, _sel, _tofloat, _vsplat, _vsplati, _vstore
 
