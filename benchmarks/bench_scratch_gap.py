@@ -16,7 +16,7 @@ times).
     python benchmarks/bench_scratch_gap.py --kib 30,64,66,96 --rounds 30
     python benchmarks/bench_scratch_gap.py --json
 
-The kernel's own spacing (``kernels._thread_scratch``) is always included as
+The kernel's own spacing (``blocks._thread_scratch``) is always included as
 the row marked ``kernel``.
 """
 
