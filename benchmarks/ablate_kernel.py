@@ -92,7 +92,7 @@ def _scalars(s):  # step.py: traits, drivers, host and mood state gathered for a
 
 
 def _mood(s):  # step.py
-    return _replace(s, "        _mood_step(sc, PRM, ok, today, h, keys, vday)\n", "")
+    return _replace(s, "        _mood_step(sc, PRM, mood_k, today, h, keys, vday)\n", "")
 
 
 def _checks(s):  # step.py

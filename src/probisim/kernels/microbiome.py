@@ -132,9 +132,10 @@ def _diet_today(sc, PRM, NORMS, any_pre):
 
 @njit(cache=True, inline="always", error_model="numpy")
 def _prebiotic_shares(sc, TP, NORMS, kmp, diet):
-    """(phi_inulin, phi_fos, phi_gos): each prebiotic per unit of its consumers' current
-    load, sum_j (r_j / kref_j) N_j, relative to the reference community's (NORMS[6:9]),
-    floored at 1e-3."""
+    """(phi_inulin, phi_fos, phi_gos): prebiotic p shared among its consumers,
+    phi_p = dose_p / (dose_p + kmp max(L_p / NORMS[6 + p], 1e-3)), with L_p = sum_j
+    (r_pj / kref_j) N_j its consumers' current load (NORMS[6:9]: at the reference
+    community)."""
     zero = _vsplat(0.0)
     ld_in = zero
     ld_fo = zero

@@ -125,12 +125,13 @@ def _set_taxon(sc, i, r, v):
 # on repeat the last of them)
 # --------------------------------------------------------------------------
 @njit(cache=True, inline="always")
-def _gather_taxa(sc, act, a0, nl, N, KAPPA, CSENS, CPRESS, IMM, KILL, has_kill):
+def _gather_taxa(sc, act, a0, nl, N, KAPPA, CSENS, CPRESS, IMM, KILL):
     """The taxon rows TR_N .. TR_KILL; returns whether any lane has antibiotic kill
-    today (it is zero outside antibiotic courses, and then neither gathered nor used)."""
+    today (it is zero outside antibiotic courses, and then neither gathered nor used;
+    KILL is (0, S) when nobody has any today)."""
     S = N.shape[1]
     any_kill = False
-    if has_kill:
+    if KILL.shape[0] != 0:
         for l in range(nl):
             p = act[a0 + l]
             for i in range(S):

@@ -122,11 +122,10 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
                                             PRM, KEYS, PIDS, status, fail_day, WORK, act, modidx, counters, isc))
     S = N.shape[1]
     nsub = int(PRM[P_NSUB])
-    mk = _micro_constants(PRM, NORMS, nsub)
-    hk = _host_constants(PRM, nsub)
-    ok = _mood_constants(PRM)
+    micro_k = _micro_constants(PRM, NORMS, nsub)
+    host_k = _host_constants(PRM, nsub)
+    mood_k = _mood_constants(PRM)
     vday = _vsplati(np.int64(day) & 0xFFFFFFFF)
-    has_kill = KILL.shape[0] != 0  # (0, S): nobody has antibiotic kill today
     nb = (na + _VW - 1) // _VW
     while True:
         blk = _take_block(counters, t, nt, nb)
@@ -135,25 +134,25 @@ def _step_blocks(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NO
         a0 = blk * _VW
         nl = min(_VW, na - a0)
         # 1. gather
-        any_kill = _gather_taxa(sc, act, a0, nl, N, KAPPA, CSENS, CPRESS, IMM, KILL, has_kill)
+        any_kill = _gather_taxa(sc, act, a0, nl, N, KAPPA, CSENS, CPRESS, IMM, KILL)
         any_pre = _gather_participants(sc, act, a0, nl, T, DRV, H, M)
         keys = _gather_keys(isc, act, a0, nl, KEYS, PIDS)
         # 2. daily noise
         _daily_noise(sc, S, keys, vday)
         # 3. day constants
-        _taxon_day_constants(sc, TP, mk)
+        _taxon_day_constants(sc, TP, micro_k)
         diet = _diet_today(sc, PRM, NORMS, any_pre)
         today = _host_today(sc, PRM, NORMS)
         h = _host_state_in(sc)
         # 4. substeps
         for _sub in range(nsub):
-            c, iota = _host_signals(h, hk)
-            _microbiome_substep(sc, TP, ALPHA, NORMS, modidx, nmod, mk, diet, c, iota, any_kill)
-            h = _host_substep(sc, TP, PRM, NORMS, hk, today, h, c, iota)
+            c, iota = _host_signals(h, host_k)
+            _microbiome_substep(sc, TP, ALPHA, NORMS, modidx, nmod, micro_k, diet, c, iota, any_kill)
+            h = _host_substep(sc, TP, PRM, NORMS, host_k, today, h, c, iota)
         # 5. host out
         _host_state_out(sc, h)
         # 6. mood
-        _mood_step(sc, PRM, ok, today, h, keys, vday)
+        _mood_step(sc, PRM, mood_k, today, h, keys, vday)
         # 7. failure checks
         _failure_checks(sc, TP)
         # 8. scatter
