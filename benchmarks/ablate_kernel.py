@@ -1,8 +1,8 @@
 """Where does the day step spend its time? Remove one part of the kernel at a time.
 
 Builds variants of the kernel package ``probisim/kernels/`` in a temporary directory,
-each a copy whose ``step.py`` has
-one part of ``_step_blocks`` cut out or replaced by a constant; compiles each
+each a copy in which one module (``step.py``, ``microbiome.py`` or ``host.py``) has
+one part of the day step cut out or replaced by a constant; compiles each
 (about 15 s apiece, cached in that directory only) and times one-thread day
 steps on the benchmark population of ``bench_kernel.py`` (20 taxa, every
 strain dosed, 5 g/day inulin). A variant's saving over ``base`` (the
@@ -53,82 +53,88 @@ def _cut(s: str, start: str, end: str, keep_start: bool = False, insert: str = "
     return s[:i] + (start if keep_start else "") + insert + s[j:]
 
 
-def _noise(s):
-    return s.replace("""            r0, r1, r2, r3 = _philox_vec(pid, vday, _vsplati(SITE_MICROBIOME), _vsplati(b), key0, key1)
-            z0, z1 = _box_muller_u(_u01_vec(r0), _u01_vec(r1))
-            z2, z3 = _box_muller_u(_u01_vec(r2), _u01_vec(r3))""", """            z0 = zero
-            z1 = zero
-            z2 = zero
-            z3 = zero""")
+def _replace(s: str, old: str, new: str) -> str:
+    if s.count(old) != 1:
+        raise ValueError(old)
+    return s.replace(old, new)
 
 
-def _modulation(s):
-    s = s.replace("""                f1 = _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota)
-                f2 = _exp_tanh(TP[i2, TP_CORT] * c + TP[i2, TP_INFL] * iota)""", """                f1 = _vsplat(1.0)
-                f2 = f1""")
-    return s.replace("_vstore(sc, _TB + i1 * _TS + _T_MOD, _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota))",
-                     "_vstore(sc, _TB + i1 * _TS + _T_MOD, _vsplat(1.0))")
+def _noise(s):  # microbiome.py
+    philox = "        r0, r1, r2, r3 = _philox_vec(pid, vday, _vsplati(SITE_MICROBIOME), _vsplati(b), key0, key1)\n"
+    return _replace(s, philox + """        z0, z1 = _box_muller_u(_u01_vec(r0), _u01_vec(r1))
+        z2, z3 = _box_muller_u(_u01_vec(r2), _u01_vec(r3))""", """        z0 = _vsplat(0.0)
+        z1 = z0
+        z2 = z0
+        z3 = z0""")
 
 
-def _host(s):
-    return _cut(s, "            anti = _sel(anti > 0.95, 0.95, anti)\n", "        # ---- host state out of the substeps",
-                keep_start=True, insert="\n")
+def _modulation(s):  # microbiome.py
+    s = _replace(s, """        f1 = _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota)
+        f2 = _exp_tanh(TP[i2, TP_CORT] * c + TP[i2, TP_INFL] * iota)""", """        f1 = _vsplat(1.0)
+        f2 = f1""")
+    return _replace(s, "_set_taxon(sc, i1, TR_MOD, _exp_tanh(TP[i1, TP_CORT] * c + TP[i1, TP_INFL] * iota))",
+                    "_set_taxon(sc, i1, TR_MOD, _vsplat(1.0))")
 
 
-def _scalars(s):
-    a = s.index("            sc[_G_TONE + l] = T[p, T_TONE]")
-    b = s.index("            any_pre |= (DRV[p, D_INULIN]")
-    body = "\n".join(("    " + ln if ln.strip() else ln) for ln in s[a:b].split("\n"))
-    s = s[:a] + "            if first:\n" + body.rstrip() + "\n" + s[b:]
-    loop = "    nb = (na + _VW - 1) // _VW\n    while True:\n"
-    if s.count(loop) != 1:
-        raise ValueError("block loop")
-    s = s.replace(loop, "    nb = (na + _VW - 1) // _VW\n    first = True\n    while True:\n")
-    return s.replace("        # ---- scatter lanes -> participant rows\n",
-                     "        first = False\n        # ---- scatter lanes -> participant rows\n")
+def _host(s):  # host.py: the substep returns the state it was given
+    return _cut(s, "    anti = _sel(anti > 0.95, 0.95, anti)\n",
+                '\n\n@njit(cache=True, inline="always", error_model="numpy")\ndef _host_state_out', keep_start=True,
+                insert="    return h\n\n")
 
 
-def _mood(s):
-    return _cut(s, "        # ---- mood: one Euler-Maruyama day step", "        # ---- loud failure")
+def _scalars(s):  # step.py: traits, drivers, host and mood state gathered for a thread's first block only
+    s = _replace(s, "    nb = (na + _VW - 1) // _VW\n    while True:\n",
+                 "    nb = (na + _VW - 1) // _VW\n    first = True\n    any_pre = False\n    while True:\n")
+    s = _replace(s, "        any_pre = _gather_participants(sc, act, a0, nl, T, DRV, H, M)\n",
+                 "        if first:\n            any_pre = _gather_participants(sc, act, a0, nl, T, DRV, H, M)\n")
+    return _replace(s, "        _scatter(sc, act, a0, nl, N, H, M, WORK, status, fail_day, day)\n",
+                    "        _scatter(sc, act, a0, nl, N, H, M, WORK, status, fail_day, day)\n        first = False\n")
 
 
-def _checks(s):
-    return _cut(s, "        # ---- loud failure", "        # ---- scatter lanes -> participant rows",
-                insert="        _vstore(sc, _G_CODE, zero)\n")
+def _mood(s):  # step.py
+    return _replace(s, "        _mood_step(sc, PRM, mood_k, today, h, keys, vday)\n", "")
 
 
-def _diet(s):
+def _checks(s):  # step.py
+    return _replace(s, "        _failure_checks(sc, TP)\n", "        _vstore(sc, ROW_CODE, _vsplat(0.0))\n")
+
+
+def _diet(s):  # microbiome.py
     for k in ("FIBRE", "INULIN", "FOS", "GOS", "SUGAR"):
-        s = s.replace(f"    if TP[i, TP_{k}] != 0.0:\n        m = m + TP[i, TP_{k}]", f"    if False:\n        m = m + TP[i, TP_{k}]")
+        s = _replace(s, f"    if TP[i, TP_{k}] != 0.0:\n        m = m + TP[i, TP_{k}]",
+                     f"    if False:\n        m = m + TP[i, TP_{k}]")
     return s
 
 
-def _prebiotic(s):
-    return s.replace("            if any_pre:\n                ld_in = zero", "            if False:\n                ld_in = zero")
+def _prebiotic(s):  # microbiome.py
+    return _replace(s, "    if diet.any_pre:\n        phi_in, phi_fo, phi_go",
+                    "    if False:\n        phi_in, phi_fo, phi_go")
 
 
-PARTS = {"noise": _noise, "modulation": _modulation, "host": _host, "scalars": _scalars, "mood": _mood,
-         "checks": _checks, "diet": _diet, "prebiotic": _prebiotic}
+#: part -> (the module of probisim/kernels/ it patches, the patch)
+PARTS = {"noise": ("microbiome.py", _noise), "modulation": ("microbiome.py", _modulation),
+         "host": ("host.py", _host), "scalars": ("step.py", _scalars), "mood": ("step.py", _mood),
+         "checks": ("step.py", _checks), "diet": ("microbiome.py", _diet), "prebiotic": ("microbiome.py", _prebiotic)}
 
 
 def build(dirname: Path, names) -> dict:
-    """One copy of the kernel package per variant (``_ablate_<name>``), its step.py patched;
-    returns name -> the variant's step module."""
-    src = (KERNELS / "step.py").read_text()
+    """One copy of the kernel package per variant (``_ablate_<name>``), one of its modules
+    patched; returns name -> the variant's step module."""
     mods = {}
     for name in ["base", *names]:
-        s = src
+        pkg = dirname / f"_ablate_{name}"
+        shutil.copytree(KERNELS, pkg, ignore=shutil.ignore_patterns("__pycache__"))
         if name != "base":
+            fname, patch = PARTS[name]
+            src = (KERNELS / fname).read_text()
             try:
-                s = PARTS[name](src)
+                s = patch(src)
             except ValueError:
                 s = src
             if s == src:
-                raise SystemExit(f"ablate_kernel.py: the '{name}' patch no longer matches probisim/kernels/step.py; "
+                raise SystemExit(f"ablate_kernel.py: the '{name}' patch no longer matches probisim/kernels/{fname}; "
                                  "update PARTS in benchmarks/ablate_kernel.py")
-        pkg = dirname / f"_ablate_{name}"
-        shutil.copytree(KERNELS, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-        (pkg / "step.py").write_text(s)
+            (pkg / fname).write_text(s)
     sys.path.insert(0, str(dirname))
     for name in ["base", *names]:
         print(f"  compiling {name} ...", file=sys.stderr, flush=True)

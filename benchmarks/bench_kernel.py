@@ -6,13 +6,13 @@ host and mood updates.  Three implementations do the same work on the same
 20-taxon model (the 11 resident guilds plus 9 strains: the 8 default strains
 and one synthetic strain added through ``ModelConfig``):
 
-* ``kernel``    -- :func:`probisim.kernels.step_day` (Numba; blocks of ``kernels._VW``
+* ``kernel``    -- :func:`probisim.kernels.step.step_day` (Numba; blocks of ``simd._VW``
   participants on explicit SIMD lanes, ``prange`` over ranges of blocks)
-* ``reference`` -- :func:`probisim.reference.step_day` (plain NumPy, vectorised over
+* ``reference`` -- :func:`probisim.kernels.reference.step_day` (plain NumPy, vectorised over
   participants; single-threaded: BLAS is pinned to one thread)
-* ``floor``     -- :func:`probisim.kernels.floor_day`: built like the kernel (same blocks,
+* ``floor``     -- :func:`probisim.kernels.floor.floor_day`: built like the kernel (same blocks,
   lanes, gather/scatter), with the same gLV matrix-vector product and the same exact
-  logistic update using the same ``kernels._expm1`` per taxon and substep, but no noise,
+  logistic update using the same ``vecmath._expm1`` per taxon and substep, but no noise,
   diet, host modulation, host state or mood, i.e. the attainable rate of the bare arithmetic
 
 Every configuration is timed in ``--reps`` batches of at least ``--min-s``

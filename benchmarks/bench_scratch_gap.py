@@ -16,7 +16,7 @@ times).
     python benchmarks/bench_scratch_gap.py --kib 30,64,66,96 --rounds 30
     python benchmarks/bench_scratch_gap.py --json
 
-The kernel's own spacing (``kernels._thread_scratch``) is always included as
+The kernel's own spacing (``blocks._thread_scratch``) is always included as
 the row marked ``kernel``.
 """
 
@@ -32,8 +32,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from probisim.kernels import blocks, scratch, simd, step
 from probisim.kernels import layout as K
-from probisim.kernels import blocks, simd, step
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from bench_kernel import Work, bench_model, machine  # noqa: E402
@@ -104,7 +104,7 @@ def run(args) -> dict:
     numba.set_num_threads(2)
     model = bench_model()
     S = model.n_taxa
-    width = step._TB + S * step._TS
+    width = scratch.width(S)
     kernel_stride = blocks._thread_scratch(2, width).shape[1]  # float64 between the kernel's rows
     gaps = [("kernel", kernel_stride)] + [(f"{k:g} KiB", int(round(k * 1024 / 8))) for k in args.kib]
     too_close = [name for name, d in gaps if d < width]
@@ -112,7 +112,7 @@ def run(args) -> dict:
         _usage_error(f"--kib: {', '.join(too_close)} is closer than one scratch row "
                      f"({width * 8 / 1024:.1f} KiB at {S} taxa); expected distances of at least that")
     wa, wb = Work(model, args.n), Work(model, args.n)
-    isc = np.empty((2, 3 * simd._VW + 16), np.uint32)
+    isc = np.empty((2, scratch.ISC_WORDS + 16), np.uint32)
     buf = np.empty(max(d for _, d in gaps) + width + 512)
     base = (-buf.ctypes.data // 8) % 512  # first element on a 4 KiB boundary
     out = {"machine": machine(), "n_per_thread": args.n, "taxa": S, "row_kib": width * 8 / 1024,

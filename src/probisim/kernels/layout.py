@@ -54,7 +54,8 @@ N_HOST = len(HOST_NAMES)
 
 #: latent psychological states
 MOOD_NAMES = ("stress", "anxiety", "depression")
-N_MOOD = 3
+M_STRESS, M_ANXIETY, M_DEPRESSION = range(3)
+N_MOOD = len(MOOD_NAMES)
 
 #: per-participant traits used by the kernel
 TRAIT_NAMES = ("vagal_tone", "inflammatory_susceptibility", "stress_reactivity", "expectancy",

@@ -1,8 +1,10 @@
 """SIMD lanes for the kernels: ``_VecF`` / ``_VecI`` / ``_VecM`` hold ``_VW`` float64 /
 int64 / bool lanes in one LLVM vector value, with lane-wise arithmetic, comparison,
-bit and select operations, loads and stores from float64 scratch arrays, and casts.
-This is LLVM plumbing (llvmlite intrinsics and Numba type registrations); the
-model's equations are in :mod:`probisim.kernels.step`."""
+bit and select operations, loads and stores from float64 scratch arrays, and casts;
+plus raw data pointers (:func:`_dataptr`) and borrowed arrays (:func:`_borrow`), which
+keep reference counting out of the kernel's loops. This is LLVM plumbing (llvmlite
+intrinsics and Numba type registrations); the model's equations are in
+:mod:`.microbiome`, :mod:`.host` and :mod:`.mood`, in the order of :mod:`.step`."""
 
 from __future__ import annotations
 
@@ -108,6 +110,44 @@ def _dataptr(typingctx, arr):
     def codegen(context, builder, signature, args):
         return context.make_array(signature.args[0])(context, builder, args[0]).data
     return sig, codegen
+
+
+def _borrow_ir(context, builder, aryty, ary):
+    """IR: a copy of an array struct with null meminfo and parent."""
+    src = context.make_array(aryty)(context, builder, ary)
+    dst = context.make_array(aryty)(context, builder)
+    dst.meminfo = cgutils.get_null_value(dst.meminfo.type)
+    dst.parent = cgutils.get_null_value(dst.parent.type)
+    dst.nitems = src.nitems
+    dst.itemsize = src.itemsize
+    dst.data = src.data
+    dst.shape = src.shape
+    dst.strides = src.strides
+    return dst._getvalue()
+
+
+@intrinsic
+def _borrow(typingctx, arrs):
+    """The same arrays (data, shape, strides; one array or a tuple of arrays) without a
+    reference count: their meminfo and parent are null, so Numba's increfs and decrefs
+    of them compile to nothing. An array passed to an inlined helper that has loops
+    otherwise keeps an atomic incref/decref pair per call in the caller's loops (Numba's
+    reference-count pruning only removes pairs within a basic block or a simple
+    branch), and two threads counting references to the same array ping-pong its cache
+    line. A borrowed array must not outlive the array it was taken from."""
+    if isinstance(arrs, types.Array):
+        def codegen(context, builder, signature, args):
+            return _borrow_ir(context, builder, signature.args[0], args[0])
+        return arrs(arrs), codegen
+    if isinstance(arrs, types.BaseTuple) and all(isinstance(a, types.Array) for a in arrs):
+        def codegen_tuple(context, builder, signature, args):
+            tup = args[0]
+            for k, aryty in enumerate(signature.args[0]):
+                b = _borrow_ir(context, builder, aryty, builder.extract_value(args[0], k))
+                tup = builder.insert_value(tup, b, k)
+            return tup
+        return arrs(arrs), codegen_tuple
+    return None
 
 
 @intrinsic
