@@ -4,27 +4,25 @@ and the engine's guarantees on state validity and loud failure."""
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
+from conftest import make_population, run_days
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from probisim.kernels import layout as K
-from probisim.kernels import floor, simd, step, vecmath
-from probisim.kernels import reference as R
-from probisim.kernels import rng
 from probisim.config import ConfigError
-from probisim.model.interventions import Antibiotic, Prebiotic, Probiotic, Stressor
+from probisim.kernels import floor, rng, simd, step, vecmath
+from probisim.kernels import layout as K
+from probisim.kernels import reference as R
 from probisim.model.compile import ModelConfig, compile_model
+from probisim.model.engine import DAY_OFFSET, Engine, SimulationError
+from probisim.model.interventions import Antibiotic, Prebiotic, Probiotic, Stressor
 from probisim.model.params import HostParams, MicrobiomeParams, MoodParams
 from probisim.model.population import PopulationConfig, generate
-from probisim.model.engine import DAY_OFFSET, Engine, SimulationError
 from probisim.model.taxa import DEFAULT_STRAINS, DEFAULT_TAXA
-
-from conftest import make_population, run_days
 
 # ---------------------------------------------------------------------------
 # Philox4x32-10 known answers (Random123 kat_vectors)
@@ -55,12 +53,12 @@ def test_reference_draws_match_kernel_draws():
     g = np.random.default_rng(1)
     keys = g.integers(0, 2**32, size=(64, 2), dtype=np.uint64).astype(np.uint32)
     pids = g.integers(0, 2**32, size=64, dtype=np.uint64).astype(np.uint32)
-    for step, site, count in ((0, 0, 1), (2**32 - 1, 7, 13), (DAY_OFFSET + 5, 1, 20)):
-        u_k = rng.uniforms(keys, pids, step, site, count)
-        u_r = R.uniforms(keys, pids, step, site, count)
+    for counter, site, count in ((0, 0, 1), (2**32 - 1, 7, 13), (DAY_OFFSET + 5, 1, 20)):
+        u_k = rng.uniforms(keys, pids, counter, site, count)
+        u_r = R.uniforms(keys, pids, counter, site, count)
         np.testing.assert_array_equal(u_k, u_r)
-        z_k = rng.normals(keys, pids, step, site, count)
-        z_r = R.normals(keys, pids, step, site, count)
+        z_k = rng.normals(keys, pids, counter, site, count)
+        z_r = R.normals(keys, pids, counter, site, count)
         np.testing.assert_allclose(z_k, z_r, rtol=1e-13, atol=1e-14)
 
 
@@ -193,7 +191,7 @@ def test_vector_sincos_and_exp_tanh():
 STRAIN_NAMES = tuple(DEFAULT_STRAINS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _model(strains: tuple[str, ...], nsub: int):
     return compile_model(ModelConfig(micro=MicrobiomeParams(substeps_per_day=nsub)), strains)
 

@@ -11,11 +11,13 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 from .layout import (  # noqa: F401
-    TP_CORT, TP_INFL,
+    TP_CORT,
+    TP_INFL,
 )
 from .simd import (  # noqa: F401
     _elem_ptr,
 )
+
 
 @intrinsic
 def _fetch_add(typingctx, counters, k):

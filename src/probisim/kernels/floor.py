@@ -7,20 +7,29 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from .blocks import (  # noqa: F401
+    _block_ranges,
+    _take_block,
+    _thread_scratch,
+)
 from .layout import (  # noqa: F401
-    TP_DELTA, TP_KREF, TP_NICHE, TP_RHO,
+    TP_DELTA,
+    TP_KREF,
+    TP_NICHE,
+    TP_RHO,
 )
 from .simd import (  # noqa: F401
-    _VW, _dataptr, _sel, _vload, _vsplat, _vstore,
+    _VW,
+    _dataptr,
+    _sel,
+    _vload,
+    _vsplat,
+    _vstore,
 )
+from .step import _check_optional_rows
 from .vecmath import (  # noqa: F401
     _expm1,
 )
-from .blocks import (  # noqa: F401
-    _block_ranges, _take_block, _thread_scratch,
-)
-from .step import _check_optional_rows
-
 
 #: the floor's per-taxon rows: row X of taxon i starts at i * _FTS + X
 (_F_N, _F_CS, _F_CP, _F_BDT, _F_W) = (k * _VW for k in range(5))
@@ -63,7 +72,7 @@ def _floor_blocks(N, KAPPA, CSENS, CPRESS, TP, ALPHA, NORMS, nsub, WORK, counter
                 sc[o + _F_BDT] = KAPPA[p, i]
         for i in range(S):
             _vstore(sc, i * _FTS + _F_BDT, TP[i, TP_RHO] * dt / (TP[i, TP_KREF] * _vload(sc, i * _FTS + _F_BDT)))
-        for sub in range(nsub):
+        for _ in range(nsub):
             for j in range(S):
                 oj = j * _FTS
                 _vstore(sc, oj + _F_W, _vload(sc, oj + _F_CP) * _vload(sc, oj + _F_N) * inv_comm)

@@ -6,8 +6,6 @@ against :data:`PARAM_NAMES`, so each layout has one definition: here."""
 
 from __future__ import annotations
 
-
-
 # --------------------------------------------------------------------------
 # Array layouts (column indices). The Python side builds arrays in exactly
 # these layouts; ``probisim.model`` checks the parameter vector against

@@ -11,10 +11,12 @@ import math
 from numba import njit, prange, uint32, uint64
 
 from .simd import (  # noqa: F401
-    _tofloat, _vlshr,
+    _tofloat,
+    _vlshr,
 )
 from .vecmath import (  # noqa: F401
-    _log, _sincos,
+    _log,
+    _sincos,
 )
 
 # --------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, models, overload, register_model
 
-
 # --------------------------------------------------------------------------
 # SIMD lanes. _VecF / _VecI / _VecM are _VW float64 / int64 / bool lanes held
 # in one LLVM vector value (<_VW x double> etc.; on AVX-512 two zmm registers),

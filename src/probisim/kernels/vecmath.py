@@ -10,7 +10,11 @@ import numpy as np
 from numba import njit
 
 from .simd import (  # noqa: F401
-    _bits, _frombits, _sel, _tofloat, _toint,
+    _bits,
+    _frombits,
+    _sel,
+    _tofloat,
+    _toint,
 )
 
 # --------------------------------------------------------------------------
