@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.errors import _err, _key_text
 from .describe import _suggest_full
-from .paths import _format_path, _parse_path, _Seg
+from .paths import _format_path, _parse_path, _Seg, _unquoted
 from .schema import (
     _closest,
     _dict_value,
@@ -30,16 +30,8 @@ from .schema import (
 
 
 def _split_override(text: str) -> tuple[str, str]:
-    quoted, escape = False, False
-    for i, ch in enumerate(text):
-        if escape:
-            escape = False
-        elif quoted and ch == "\\":
-            escape = True
-        elif ch == '"':
-            quoted = not quoted
-        elif ch == "=" and not quoted:
-            return text[:i].strip(), text[i + 1 :].strip()
+    for i in _unquoted(text, "="):
+        return text[:i].strip(), text[i + 1 :].strip()
     raise _err(
         "custom",
         "",

@@ -108,3 +108,17 @@ def _seg_match(pattern: _Seg, query: _Seg) -> bool:
 def _segs_match(pattern: Sequence[_Seg], query: Sequence[_Seg]) -> bool:
     return len(pattern) == len(query) and all(_seg_match(p, q) for p, q in zip(pattern, query))
 
+
+def _unquoted(text: str, chars: str):
+    """Indices of ``chars`` in ``text`` outside double-quoted parts (backslash escapes
+    inside quotes), in order."""
+    quoted, escape = False, False
+    for i, ch in enumerate(text):
+        if escape:
+            escape = False
+        elif quoted and ch == "\\":
+            escape = True
+        elif ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in chars:
+            yield i

@@ -18,6 +18,7 @@ import tomli_w
 from ..core.errors import ConfigError, _err, _value_err
 from .convert import from_dict, to_dict
 from .overrides import _apply_overrides
+from .paths import _unquoted
 from .schema import _INT64_MAX, _INT64_MIN, _join
 
 # ---------------------------------------------------------------------------
@@ -124,16 +125,7 @@ def _record(prov: dict[str, str], data: Mapping[str, Any], prefix: str, label: s
 
 def _path_prefixes(path: str) -> list[str]:
     """``a.b[0].c`` -> [``a.b[0].c``, ``a.b[0]``, ``a.b``, ``a``]."""
-    cuts, quoted, escape = [], False, False
-    for i, ch in enumerate(path):
-        if escape:
-            escape = False
-        elif quoted and ch == "\\":
-            escape = True
-        elif ch == '"':
-            quoted = not quoted
-        elif not quoted and ch in ".[" and i > 0:
-            cuts.append(i)
+    cuts = [i for i in _unquoted(path, ".[") if i > 0]
     return [path] + [path[:i] for i in reversed(cuts)]
 
 
