@@ -83,3 +83,9 @@ def test_the_package_kernels_use_the_package_locator():
     impl = step._step_day._cache._impl
     assert isinstance(impl.locator, cache.PackageCacheLocator)
     assert Path(impl.locator.get_cache_path()).name == f"numba-{cache.source_hash()[:16]}"
+
+
+def test_numba_cache_dir_wins_when_set(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "nc"))
+    d = cache.cache_dir()
+    assert d.parent == tmp_path / "nc" and d.name == f"numba-{cache.source_hash()[:16]}"

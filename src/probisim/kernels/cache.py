@@ -9,9 +9,10 @@ of every ``.py`` file of the package (sorted by name), and the same hash is the
 source stamp Numba checks, so an edit to any file of the package sends every
 kernel to a fresh directory and forces recompilation.
 
-The directory lives in the package's ``__pycache__`` when that is writable
-(a source checkout or an editable install), else in ``NUMBA_CACHE_DIR`` if set,
-else in the user's cache directory. :func:`install` must run before any module
+The directory lives in ``NUMBA_CACHE_DIR`` if that is set, else in the
+package's ``__pycache__`` when that is writable (a source checkout or an
+editable install), else in the user's cache directory. Each edit of the package
+leaves the previous directory behind (a few MB); nothing removes them. :func:`install` must run before any module
 of the package defines a jitted function (``probisim/kernels/__init__.py`` does
 it first). It relies on ``numba.core.caching`` internals; ``pyproject.toml``
 bounds Numba to the series this was tested with.
@@ -53,7 +54,8 @@ def _writable(path: Path) -> bool:
 def cache_dir(package_dir: Path = PACKAGE_DIR, digest: str | None = None) -> Path:
     """Where the package's compiled kernels are cached (see the module docstring)."""
     name = f"numba-{(digest or source_hash(package_dir))[:16]}"
-    for base in (package_dir / "__pycache__", os.environ.get("NUMBA_CACHE_DIR")):
+    # NUMBA_CACHE_DIR, when set, is the user's choice and wins, as it does for Numba
+    for base in (os.environ.get("NUMBA_CACHE_DIR"), package_dir / "__pycache__"):
         if base and _writable(Path(base) / name):
             return Path(base) / name
     from numba.misc.appdirs import AppDirs
