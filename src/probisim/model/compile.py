@@ -129,6 +129,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             TP[i, K.TP_CORT], TP[i, K.TP_INFL] = t.cortisol_response, t.inflammation_response
             TP[i, K.TP_BUT], TP[i, K.TP_LPS] = t.butyrate_yield, t.lps_potency
             TP[i, K.TP_GABA], TP[i, K.TP_SERO] = t.gaba_capacity, t.serotonin_promotion
+            TP[i, K.TP_DOPA] = t.dopamine_capacity
             TP[i, K.TP_RESIDENT] = 1.0
             genus.append(t.genus or nm)
             sd[i] = t.baseline_sd_log10
@@ -142,6 +143,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             TP[i, K.TP_KREF] = 10.0 ** s.reference_log10
             TP[i, K.TP_NICHE] = s.niche
             TP[i, K.TP_GABA] = s.gaba_capacity
+            TP[i, K.TP_DOPA] = s.dopamine_capacity
             TP[i, K.TP_ANTI] = s.anti_inflammatory
             TP[i, K.TP_BARRIER] = s.barrier_support
             TP[i, K.TP_VAGAL] = s.vagal_activity
@@ -201,6 +203,9 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     if hp.serotonin_sporeformer_weight + hp.serotonin_butyrate_weight <= 0:
         raise ConfigError(path="model.host.serotonin_sporeformer_weight", value=0.0,
                           expected="serotonin spore-former and butyrate weights with a positive sum")
+    if hp.barrier_floor >= hp.barrier_reference:
+        raise ConfigError(path="model.host.barrier_floor", value=hp.barrier_floor,
+                          expected=f"a floor below model.host.barrier_reference ({hp.barrier_reference:g})")
 
     NORMS = np.ones(K.N_NORMS)
 
@@ -218,6 +223,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     NORMS[7] = _pos(TP[res, K.TP_FOS].sum())
     NORMS[8] = _pos(TP[res, K.TP_GOS].sum())
     NORMS[9] = comm_ref
+    NORMS[K.NORM_DOPA] = _pos((TP[res, K.TP_DOPA] * TP[res, K.TP_KREF]).sum())
 
     PRM = pack_params(cfg.micro, cfg.host, cfg.mood)
     if cfg.vagotomy:

@@ -26,6 +26,10 @@ _SRC_BASE = "Mariat 2009 (BMC Microbiol 9:123); Sender 2016 (PLoS Biol 14:e10025
 
 _SRC_RESPONSE = "assumption: sign per model brief §2-§4; size not measured (0 = no response)"
 
+_SRC_DOPA = ("producers per Maini Rekdal 2019 (Science 364:eaau6323) and van Kessel 2019 (Nat Commun 10:310): "
+             "tyrosine decarboxylases of Enterococcus and Lactobacillus turn L-DOPA into dopamine; "
+             "per-cell rates in the gut not measured")
+
 
 @dataclass(frozen=True)
 class Taxon:
@@ -80,6 +84,10 @@ class Taxon:
     serotonin_promotion: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
                                        source="assumption: relative weights not measured (5-HT index normalised to 1 at the reference gut)",
                                        doc="promotion of enterochromaffin 5-HT synthesis")
+    dopamine_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                     source=_SRC_DOPA,
+                                     doc="dopamine (from dietary tyrosine / L-DOPA) produced per cell, relative to the "
+                                         "lactic-acid cocci (Enterococcus) (0 = none)")
     fermented_log10_per_serving: float = param(0.0, unit="log10 cells/g/day", bounds=(0.0, 10.0),
                                                source="Wastyk 2021 (Cell 184:4137); Marco 2017",
                                                doc="live cells of this guild reaching stool per daily serving of fermented food (0 = none)")
@@ -122,6 +130,10 @@ class Strain:
     gaba_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
                                  source="assumption: not measured; per-cell GABA relative to Bacteroides (= 1 by definition)",
                                  doc="GABA produced per cell relative to Bacteroides")
+    dopamine_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                     source="assumption: 0 for every default strain, none measured in vivo; "
+                                            + _SRC_DOPA,
+                                     doc="dopamine produced per cell, relative to the lactic-acid cocci (0 = none)")
     anti_inflammatory: float = param(0.0, unit="max fractional damping", bounds=(0.0, 1.0),
                                      source="assumption: not measured; order of magnitude chosen for strain damping of the LPS-driven IL-6 response",
                                      doc="maximal damping of the LPS-driven innate response at saturating load")
@@ -176,7 +188,7 @@ DEFAULT_TAXA: dict[str, Taxon] = {
     "Lactobacillus": Taxon(
         long_name="Lactobacillus (resident and food-borne)", genus="Lactobacillus",
         baseline_log10=7.5, baseline_sd_log10=0.7, growth_per_day=2.0, noise_sd=0.35,
-        inulin=0.2, fos=0.2, gos=0.3, cortisol_response=-1.3, gaba_capacity=6.0,
+        inulin=0.2, fos=0.2, gos=0.3, cortisol_response=-1.3, gaba_capacity=6.0, dopamine_capacity=1.0,
         fermented_log10_per_serving=6.0, antibiotic_sensitivity=0.9,
         source="Bailey & Coe 1999 (Dev Psychobiol 35:146); Knowles 2008 (Biol Psychol 77:132)"),
     "Enterobacteriaceae": Taxon(
@@ -208,7 +220,8 @@ DEFAULT_TAXA: dict[str, Taxon] = {
     "Streptococcus": Taxon(
         long_name="Streptococcus and lactic-acid cocci (incl. food-borne)", genus="Streptococcus",
         baseline_log10=8.0, baseline_sd_log10=0.6, growth_per_day=1.5, noise_sd=0.3,
-        sugar=0.3, gaba_capacity=1.0, fermented_log10_per_serving=6.5, antibiotic_sensitivity=0.8,
+        sugar=0.3, gaba_capacity=1.0, dopamine_capacity=1.0, fermented_log10_per_serving=6.5,
+        antibiotic_sensitivity=0.8,
         source="Wastyk 2021 (Cell 184:4137): fermented foods add food-borne taxa and diversity"),
 }
 
