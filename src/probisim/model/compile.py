@@ -54,6 +54,7 @@ class CompiledModel:
     PRM: np.ndarray  # (N_PARAMS,)
     kappa_ref: np.ndarray  # (S,) population niche size of residents
     baseline_sd_log10: np.ndarray  # (S,)
+    baseline_skew: np.ndarray  # (S,) left skew of the between-person log10 distribution (0 for strains)
     survival: np.ndarray  # (S,) gastric survival (strains), 0 for residents
     fermented_cells: np.ndarray  # (S,) cells/g/day at steady state per serving
     antibiotic_sensitivity: np.ndarray  # (S,)
@@ -116,6 +117,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     TP = np.zeros((S, K.N_TAXON_PARAMS))
     is_strain = np.zeros(S, dtype=bool)
     genus, sd, surv, ferm, abx = [], np.zeros(S), np.zeros(S), np.zeros(S), np.zeros(S)
+    skew = np.zeros(S)
     delta = mp.transit_washout_per_day
     for i, nm in enumerate(names):
         if i < len(residents):
@@ -133,6 +135,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             TP[i, K.TP_RESIDENT] = 1.0
             genus.append(t.genus or nm)
             sd[i] = t.baseline_sd_log10
+            skew[i] = t.baseline_skew
             ferm[i] = delta * 10.0 ** t.fermented_log10_per_serving if t.fermented_log10_per_serving > 0 else 0.0
             abx[i] = t.antibiotic_sensitivity
         else:
@@ -236,5 +239,5 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             PRM[k] = 0.0
     return CompiledModel(config=cfg, taxa=names, is_strain=is_strain, genus=genus, TP=TP, ALPHA=A,
                          NORMS=NORMS, PRM=PRM, kappa_ref=kappa_ref,
-                         baseline_sd_log10=sd, survival=surv, fermented_cells=ferm,
+                         baseline_sd_log10=sd, baseline_skew=skew, survival=surv, fermented_cells=ferm,
                          antibiotic_sensitivity=abx)

@@ -111,9 +111,10 @@ class HostParams:
     il6_reference_pg_ml: float = param(1.5, unit="pg/mL", bounds=(0.05, 100.0),
                                        source="Haapakoski 2015 (Brain Behav Immun 49:206): controls ~1-2 pg/mL",
                                        doc="population reference IL-6 used to scale inflammation")
-    il6_lps: float = param(0.6, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
-                           source=_SRC_SIGN,
-                           doc="innate IL-6 response to translocated LPS")
+    il6_lps: float = param(1.2, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
+                           source="calibrated: C2 (clinical SMD and its between-trial tau^2) with D5; sign per model "
+                                  "brief §4, elasticity 1.2 L/(1 + L) = 0.6 at the reference LPS",
+                           doc="innate IL-6 response to translocated LPS (before production saturates)")
     il6_cortisol: float = param(0.15, unit="ln(IL-6) per ln(cortisol)", bounds=(-1.0, 1.0),
                                 source=_SRC_SIGN,
                                 doc="net effect of stress hormones on IL-6")
@@ -200,7 +201,7 @@ class HostParams:
                                      source="assumption: as GABA (a small luminal amine, turned over within the day); "
                                             "not measured",
                                      doc="relaxation time of gut dopamine")
-    vagal_dopamine_weight: float = param(0.05, unit="relative", bounds=(0.0, 10.0),
+    vagal_dopamine_weight: float = param(0.02, unit="relative", bounds=(0.0, 10.0),
                                          source="assumption: small on purpose. Gut-made dopamine does not cross the "
                                                 "blood-brain barrier; any effect on mood would be by enteric/vagal "
                                                 "signalling, for which human evidence is associative only "

@@ -116,7 +116,7 @@ class Traits:
                                                  "healthy controls ~1-2 pg/mL. Clipped at 25 pg/mL: more is disease, "
                                                  "not an outpatient's own level (model.md §3.4)",
                                           doc="IL-6 from non-gut sources (adiposity, age)")
-    crp_baseline_mg_l: TraitDist = param(default_factory=lambda: _T("lognormal", 2.6, 2.9, 0.05, 50.0),
+    crp_baseline_mg_l: TraitDist = param(default_factory=lambda: _T("lognormal", 2.9, 3.2, 0.05, 50.0),
                                          source="NHANES 1999-2010 (Ong 2013, Am J Epidemiol 177:1430): hs-CRP median "
                                                 "~2 mg/L, log-normal, a third above 3 mg/L. Clipped at 50 mg/L "
                                                 "(model.md §3.4)",
@@ -272,6 +272,22 @@ class Population:
                           M=self.M[idx].copy())
 
 
+def left_skewed(z: np.ndarray, lam) -> np.ndarray:
+    """Standard normal scores z mapped to a left-skewed score with mean 0 and SD 1:
+    (e^(lam^2/2) - e^(-lam z)) / sqrt(e^(lam^2) (e^(lam^2) - 1)), a reflected
+    log-normal (z itself where lam = 0). Used for a guild's person-level reference
+    load: a long lower tail (people who nearly lack the genus) and an upper end."""
+    z = np.asarray(z, dtype=np.float64)
+    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), z.shape[-1:])
+    out = z.copy()
+    sk = lam > 0
+    if sk.any():
+        lk = lam[sk]
+        e = np.exp(lk * lk)
+        out[..., sk] = (np.sqrt(e) - np.exp(-lk * z[..., sk])) / np.sqrt(e * (e - 1.0))
+    return out
+
+
 def _corr_matrix(cors: tuple[Correlation, ...]) -> np.ndarray:
     C = np.eye(len(TRAITS))
     for c in cors:
@@ -333,7 +349,7 @@ def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, repl
     # a person's own reference load of a guild is capped at 1e12 cells/g, about the
     # density of all bacteria in stool (Sender 2016), however wide its spread
     # (with the default guilds the cap lies beyond 5 SD and never binds)
-    expo = cfg.niche_sd_shrink * model.baseline_sd_log10[res] * zk[:, res]
+    expo = cfg.niche_sd_shrink * model.baseline_sd_log10[res] * left_skewed(zk[:, res], model.baseline_skew[res])
     expo = np.minimum(expo, MAX_GUILD_LOG10 - np.log10(model.TP[res, K.TP_KREF]))
     KAPPA[:, res] = model.kappa_ref[res] * 10.0 ** expo
     CSENS = np.exp(isd * zc)
