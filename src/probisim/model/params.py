@@ -111,9 +111,9 @@ class HostParams:
     il6_reference_pg_ml: float = param(1.5, unit="pg/mL", bounds=(0.05, 100.0),
                                        source="Haapakoski 2015 (Brain Behav Immun 49:206): controls ~1-2 pg/mL",
                                        doc="population reference IL-6 used to scale inflammation")
-    il6_lps: float = param(1.2, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
+    il6_lps: float = param(1.6, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
                            source="calibrated: C2 (clinical SMD and its between-trial tau^2) with D5; sign per model "
-                                  "brief §4, elasticity 1.2 L/(1 + L) = 0.6 at the reference LPS",
+                                  "brief §4, elasticity 1.6 L/(1 + L) = 0.8 at the reference LPS",
                            doc="innate IL-6 response to translocated LPS (before production saturates)")
     il6_cortisol: float = param(0.15, unit="ln(IL-6) per ln(cortisol)", bounds=(-1.0, 1.0),
                                 source=_SRC_SIGN,
