@@ -11,9 +11,9 @@ x <- x* + (x - x*) e^(-dt / tau):
                                      the reference person at b_ref
     LPS L           (no lag)  u L_max / (L_max - 1 + u), u = LPS capacity / NORMS[1]
                               x (1 - barrier) / (1 - b_ref): translocation saturates at L_max
-    ln IL-6         target  ln IL-6 baseline + hill(x), x = susceptibility (il6_lps (ln(1 + L (1 - anti))
-                                     - ln 2) + il6_cort c - il6_but ln B) - fermented-food term,
-                                     hill(x) = x - ln(1 + (e^2x - 1) / F^2) / 2: production
+    ln IL-6         target  ln IL-6 baseline + x / sqrt(1 + (max(x, 0) / ln F)^2), x = susceptibility
+                                     (il6_lps (ln(1 + L (1 - anti)) - ln 2) + il6_cort c
+                                     - il6_but ln B) - fermented-food term: production
                                      saturates at F times the person's baseline
     ln CRP          target  ln CRP baseline + crp_exp (ln IL-6 - its baseline)
     Kyn/Trp         (output) baseline x exp(kt_rel), kt_rel = kt_exp (ln IL-6 - its baseline)
@@ -23,7 +23,7 @@ x <- x* + (x - x*) e^(-dt / tau):
     vagal tone V    (no lag)  effective tone x 2 X / (1 + X), X the weighted GABA, 5-HT,
                               butyrate and dopamine afferent drive (1 at the reference gut)
                               + strains' vagal term
-    ln cortisol     target  ln baseline + y / (1 + (y / ln F_K)^4)^(1/4), y = stressor (reactivity
+    ln cortisol     target  ln baseline + y / sqrt(1 + (y / ln F_K)^2), y = stressor (reactivity
                                      x load) + cort_infl iota - cort_vag (V - 1): the HPA
                                      response saturates at F_K times the person's baseline
 
@@ -127,11 +127,11 @@ from .vecmath import _LN2, _exp, _log
 #: per-call constants of the host substep: relaxation factors e^(-dt/tau) over one
 #: substep, the strains' half-effect load, reference logs and weight sums, the
 #: IL-6, CRP, Kyn/Trp and Trp exponents, and the saturations: the barrier floor and
-#: the logit that puts the reference person at b_ref above it, the LPS ceiling, 1 / F^2
-#: of IL-6 and 1 / (ln F_K)^2 of cortisol (read once, outside the loops)
+#: the logit that puts the reference person at b_ref above it, the LPS ceiling,
+#: 1 / (ln F)^2 of IL-6 and 1 / (ln F_K)^2 of cortisol (read once, outside the loops)
 HostConstants = namedtuple("HostConstants", (
     "eB eBar eI eC e5 eG eK eD half ln_il6_ref ln_cort_ref logit_bref one_m_bref vag_wsum sero_wsum "
-    "il6_lps il6_cort il6_but crp_exp kt_exp trp_exp bfloor one_m_bfloor lps_max inv_il6_f2 inv_cort_a2"))
+    "il6_lps il6_cort il6_but crp_exp kt_exp trp_exp bfloor one_m_bfloor lps_max inv_il6_a2 inv_cort_a2"))
 #: per-lane quantities fixed for the day: stress management's effect on vagal tone and
 #: stress reactivity, the stressor load and management, inflammatory susceptibility,
 #: the log IL-6 and CRP baselines, the fermented-food IL-6 term, the log cortisol
@@ -153,6 +153,7 @@ def _logit(p):
 def _host_constants(PRM, nsub):
     dt = 1.0 / nsub
     bfloor = PRM[P_BAR_FLOOR]
+    lnf = math.log(PRM[P_IL6_MAXF])
     lnfk = math.log(PRM[P_CORT_MAXF])
     return HostConstants(
         math.exp(-dt / PRM[P_TAU_B]), math.exp(-dt / PRM[P_TAU_BAR]), math.exp(-dt / PRM[P_TAU_IL6]),
@@ -161,7 +162,7 @@ def _host_constants(PRM, nsub):
         math.log(PRM[P_CORT_REF]), _logit((PRM[P_BAR_REF] - bfloor) / (1.0 - bfloor)), 1.0 - PRM[P_BAR_REF],
         PRM[P_VAG_G] + PRM[P_VAG_5] + PRM[P_VAG_B] + PRM[P_VAG_D], PRM[P_SERO_SF] + PRM[P_SERO_B],
         PRM[P_IL6_LPS], PRM[P_IL6_CORT], PRM[P_IL6_BUT], PRM[P_CRP_EXP], PRM[P_KT_EXP], PRM[P_TRP_EXP],
-        bfloor, 1.0 - bfloor, PRM[P_LPS_MAX], 1.0 / (PRM[P_IL6_MAXF] * PRM[P_IL6_MAXF]), 1.0 / (lnfk * lnfk))
+        bfloor, 1.0 - bfloor, PRM[P_LPS_MAX], 1.0 / (lnf * lnf), 1.0 / (lnfk * lnfk))
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -250,13 +251,13 @@ def _host_substep(sc, TP, PRM, NORMS, k, today, h, c, iota):
     # LPS through the barrier, saturating at lps_max (Michaelis-Menten, 1 at the reference)
     u = lps * (1.0 / NORMS[1]) * (1.0 - bar) * (1.0 / k.one_m_bref)
     L = u * k.lps_max / (k.lps_max - 1.0 + u)
-    # IL-6: the drives ask for a fold e^x over the person's baseline; production
-    # saturates (Hill, n = 2) at F: fold = e^x / sqrt(1 + (e^2x - 1) / F^2). (Beyond
-    # x = 50 the fold is F to machine precision; the clamp keeps e^2x finite.)
+    # IL-6: the drives ask for a log-fold x over the person's baseline; production
+    # saturates at F times the baseline: a rise x > 0 gives x / sqrt(1 + (x / ln F)^2)
+    # (within 5 % of x up to x = ln F / 3, never above ln F); a fall is not limited
     x = (today.susc * (k.il6_lps * (_log(1.0 + L * (1.0 - anti)) - _LN2) + k.il6_cort * c - k.il6_but * lnB)
          - today.ferm_term)
-    x = _sel(x > 50.0, 50.0, x)
-    ln_il6_t = today.ln_il6_p + x - 0.5 * _log(1.0 + (_exp(2.0 * x) - 1.0) * k.inv_il6_f2)
+    xp = _sel(x > 0.0, x, 0.0)
+    ln_il6_t = today.ln_il6_p + x / math.sqrt(1.0 + xp * xp * k.inv_il6_a2)
     ln_il6 = ln_il6_t + (h.ln_il6 - ln_il6_t) * k.eI
     ln_crp_t = today.ln_crp_p + k.crp_exp * (ln_il6 - today.ln_il6_p)
     ln_crp = ln_crp_t + (h.ln_crp - ln_crp_t) * k.eC
@@ -273,11 +274,10 @@ def _host_substep(sc, TP, PRM, NORMS, k, today, h, c, iota):
     X = ((PRM[P_VAG_G] * G + PRM[P_VAG_5] * S5 + PRM[P_VAG_B] * B + PRM[P_VAG_D] * Dp) * (1.0 / k.vag_wsum)
          + PRM[P_VAG_S] * vs)
     V = today.tone_eff * 2.0 * X / (1.0 + X)
-    # cortisol: the HPA drive y moves ln cortisol by y / (1 + (y / ln F_K)^4)^(1/4), within
-    # ln F_K of the person's baseline (and within 2 % of y while |y| < ln F_K / 2)
+    # cortisol: the HPA drive y moves ln cortisol by y / sqrt(1 + (y / ln F_K)^2), within
+    # ln F_K of the person's baseline either way
     y = today.cort_load + PRM[P_CORT_INFL] * iota - PRM[P_CORT_VAG] * (V - 1.0)
-    y2 = y * y * k.inv_cort_a2
-    ln_cort_t = today.ln_cort_p + y / math.sqrt(math.sqrt(1.0 + y2 * y2))
+    ln_cort_t = today.ln_cort_p + y / math.sqrt(1.0 + y * y * k.inv_cort_a2)
     ln_cort = ln_cort_t + (h.ln_cort - ln_cort_t) * k.eK
     return HostState(B, bar, ln_il6, ln_crp, ln_cort, S5, G, V, L, kt_rel, Dp)
 

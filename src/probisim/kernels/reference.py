@@ -388,13 +388,12 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
         u = lps / NORMS[1] * (1.0 - bar) / (1.0 - bref)
         L = u * lps_max / (lps_max - 1.0 + u)
         Hp[:, H_LPS] = L
-        # IL-6 production saturates at il6_f times the baseline (Hill, n = 2, in the fold e^x)
+        # IL-6 production saturates at il6_f times the baseline: a rise in the log-fold x
+        # counts x / sqrt(1 + (x / ln il6_f)^2)
         x = (Tp[:, T_SUSC] * (PRM[P_IL6_LPS] * (np.log(1.0 + L * (1.0 - anti)) - np.log(2.0))
                               + PRM[P_IL6_CORT] * c - PRM[P_IL6_BUT] * lnB)
              - PRM[P_IL6_FERM] * ferm / (ferm + 1.0))
-        x = np.minimum(x, 50.0)
-        # ln fold = ln(e^x / sqrt(1 + (e^2x - 1) / F^2))
-        ln_il6_t = ln_il6_p + x - 0.5 * np.log(1.0 + (np.exp(2.0 * x) - 1.0) / il6_f ** 2)
+        ln_il6_t = ln_il6_p + x / np.sqrt(1.0 + (np.maximum(x, 0.0) / np.log(il6_f)) ** 2)
         ln_il6 = ln_il6_t + (np.log(Hp[:, H_IL6]) - ln_il6_t) * eI
         Hp[:, H_IL6] = np.exp(ln_il6)
         ln_crp_t = ln_crp_p + PRM[P_CRP_EXP] * (ln_il6 - ln_il6_p)
@@ -417,7 +416,7 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
         Hp[:, H_VAG] = V
         # the HPA response saturates within ln(cortisol_max_fold) of the baseline
         y = PRM[P_CORT_STRESS] * react_eff * load + PRM[P_CORT_INFL] * iota - PRM[P_CORT_VAG] * (V - 1.0)
-        ln_cort_t = np.log(Tp[:, T_CORT]) + y / (1.0 + (y / cort_a) ** 4) ** 0.25
+        ln_cort_t = np.log(Tp[:, T_CORT]) + y / np.sqrt(1.0 + (y / cort_a) ** 2)
         Hp[:, H_CORT] = np.exp(ln_cort_t + (np.log(Hp[:, H_CORT]) - ln_cort_t) * eK)
 
     # mood: one Euler-Maruyama day step

@@ -111,9 +111,9 @@ class HostParams:
     il6_reference_pg_ml: float = param(1.5, unit="pg/mL", bounds=(0.05, 100.0),
                                        source="Haapakoski 2015 (Brain Behav Immun 49:206): controls ~1-2 pg/mL",
                                        doc="population reference IL-6 used to scale inflammation")
-    il6_lps: float = param(1.6, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
+    il6_lps: float = param(1.2, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
                            source="calibrated: C2 (clinical SMD and its between-trial tau^2) with D5; sign per model "
-                                  "brief §4, elasticity 1.6 L/(1 + L) = 0.8 at the reference LPS",
+                                  "brief §4, elasticity 1.2 L/(1 + L) = 0.6 at the reference LPS",
                            doc="innate IL-6 response to translocated LPS (before production saturates)")
     il6_cortisol: float = param(0.15, unit="ln(IL-6) per ln(cortisol)", bounds=(-1.0, 1.0),
                                 source=_SRC_SIGN,
@@ -190,12 +190,13 @@ class HostParams:
                                 source="calibrated: D5 (tails of IL-6 and CRP in every preset); saturable innate "
                                        "production, so gut and stress drive raise IL-6 at most this many times the "
                                        "person's own baseline (chronic inflammatory disease: IL-6 ~5-10 pg/mL)",
-                                doc="saturation of IL-6 production (Hill, n = 2, in the fold the drives ask for)")
+                                doc="saturation of IL-6 production: a rise x in ln IL-6 asked by the drives counts "
+                                    "x / sqrt(1 + (x / ln fold)^2)")
     cortisol_max_fold: float = param(2.0, unit="x own baseline cortisol", bounds=(1.25, 2.0),
                                      source="adrenal capacity: ACTH stimulation raises serum cortisol to ~500-900 nmol/L, "
                                             "about 2x a morning value (Dorin 2003, Ann Intern Med 139:194)",
                                      doc="saturation of the HPA response: stress, cytokines and the vagus move cortisol "
-                                         "within [baseline / fold, baseline x fold] (soft clip, n = 4)")
+                                         "within [baseline / fold, baseline x fold]: y / sqrt(1 + (y / ln fold)^2)")
     # -- gut dopamine (issue 11)
     tau_dopamine_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
                                      source="assumption: as GABA (a small luminal amine, turned over within the day); "
