@@ -66,11 +66,11 @@ def _emit():
     print("#### Population settings (`population`)\n")
     table(PopulationConfig, "population", skip=("population.traits", "population.correlations"))
     print("#### Default resident taxa\n")
-    cols = ["baseline_log10","baseline_sd_log10","growth_per_day","noise_sd","fibre","inulin","fos","gos","sugar",
-            "cortisol_response","inflammation_response","butyrate_yield","lps_potency","gaba_capacity",
-            "serotonin_promotion","fermented_log10_per_serving","antibiotic_sensitivity"]
-    short = ["log10 N̄","SD","ρ","σ","fibre","inulin","FOS","GOS","sugar","cort","IL-6","but","LPS","GABA","5-HT",
-             "ferm log10","abx"]
+    cols = ["baseline_log10","baseline_sd_log10","baseline_skew","growth_per_day","noise_sd","fibre","inulin","fos",
+            "gos","sugar","cortisol_response","inflammation_response","butyrate_yield","lps_potency","gaba_capacity",
+            "dopamine_capacity","serotonin_promotion","fermented_log10_per_serving","antibiotic_sensitivity"]
+    short = ["log10 N̄","SD","skew λ","ρ","σ","fibre","inulin","FOS","GOS","sugar","cort","IL-6","but","LPS","GABA",
+             "DA","5-HT","ferm log10","abx"]
     print("| taxon (genus) | " + " | ".join(short) + " | source |")
     print("|---|" + "---|"*len(short) + "---|")
     for k, t in DEFAULT_TAXA.items():
@@ -78,8 +78,10 @@ def _emit():
     print()
     print("#### Default strains\n")
     cols = ["genus","gastric_survival","growth_per_day","niche","congener_competition","reference_log10","noise_sd",
-            "gaba_capacity","anti_inflammatory","barrier_support","vagal_activity","antibiotic_sensitivity"]
-    short = ["genus","survival","ρ","niche m","α congener","ref log10","σ","GABA","anti-infl","barrier","vagal","abx"]
+            "gaba_capacity","dopamine_capacity","anti_inflammatory","barrier_support","vagal_activity",
+            "antibiotic_sensitivity"]
+    short = ["genus","survival","ρ","niche m","α congener","ref log10","σ","GABA","DA","anti-infl","barrier","vagal",
+             "abx"]
     print("| strain | " + " | ".join(short) + " | source |")
     print("|---|" + "---|"*len(short) + "---|")
     for k, s in DEFAULT_STRAINS.items():

@@ -20,7 +20,7 @@ def keys_for(n, seed=2):
 def test_qpcr_detection_limit_flags_and_censors():
     n = 4000
     N = np.tile([0.0, 10**3.0, 10**4.0, 10**9.0], (n, 1))
-    res = B.qpcr(N, keys=keys_for(n), pids=np.arange(n), day=10)
+    res = B.qpcr(N, keys=keys_for(n), pids=np.arange(n), day=10, sample_sd_log10=0.0)  # the assay alone
     values, detected = res  # unpacks as a pair
     assert values.shape == detected.shape == (n, 4) and detected.dtype == bool
     assert not detected[:, 0].any()  # absent taxon: never detected
@@ -53,12 +53,12 @@ def test_qpcr_per_taxon_limits():
 def test_strain_detection():
     n = 4000
     N = np.tile([0.0, 10**3.5, 10**8.0], (n, 1))
-    pos = B.strain_detection(N, keys=keys_for(n), pids=np.arange(n), day=30)
+    pos = B.strain_detection(N, keys=keys_for(n), pids=np.arange(n), day=30, sample_sd_log10=0.0)
     assert pos.dtype == bool and pos.shape == (n, 3)
     assert not pos[:, 0].any() and pos[:, 2].all()
     assert 0.4 < pos[:, 1].mean() < 0.6
     # its own draws: not the same coin as the taxon qPCR at the same limit
-    q = B.qpcr(N, keys=keys_for(n), pids=np.arange(n), day=30, detection_limit_log10=3.5)
+    q = B.qpcr(N, keys=keys_for(n), pids=np.arange(n), day=30, detection_limit_log10=3.5, sample_sd_log10=0.0)
     assert (q.detected[:, 1] != pos[:, 1]).mean() > 0.3
 
 

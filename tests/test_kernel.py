@@ -217,7 +217,7 @@ def _random_case(model, n, seed, special):
     H[:, K.H_BAR] = g.uniform(0.5, 0.97, n)
     for k in (K.H_IL6, K.H_CRP, K.H_KT, K.H_CORT):
         H[:, k] *= np.exp(g.uniform(-0.5, 0.5, n))
-    for k in (K.H_SERO, K.H_GABA, K.H_LPS):
+    for k in (K.H_SERO, K.H_GABA, K.H_LPS, K.H_DOPA):
         H[:, k] = g.uniform(0.4, 2.5, n)
     H[:, K.H_VAG] = g.uniform(0.3, 2.0, n)
     H[:, K.H_EXP] = g.uniform(0.0, 1.0, n)

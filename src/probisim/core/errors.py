@@ -10,7 +10,7 @@ and users catch it by (``except ValueError`` still catches a bad config)::
     │   ├── OutputExistsError             it exists and neither force nor resume was given
     │   └── OutputBusyError               another run holds its lock
     ├── StoreError (RuntimeError)         writing a results directory failed midway
-    ├── SimulationError (RuntimeError)    a participant's state turned non-finite / died out
+    ├── SimulationError (RuntimeError)    a participant's state turned non-finite / non-physiological / died out
     ├── SweepMismatchError (ValueError)   resuming a sweep directory with another config/design
     ├── IncompleteSweepError (RuntimeError)  tasks failed, so the analysis cannot be computed
     ├── ExecutorUnavailableError (ImportError)  in probisim.sweep.executors (executor-specific)
@@ -79,8 +79,9 @@ class StoreError(ProbisimError, RuntimeError):
 
 
 class SimulationError(ProbisimError, RuntimeError):
-    """A participant's state turned non-finite or its community died out, on ``day``;
-    ``pids`` are the participants concerned."""
+    """A participant's state turned non-finite, left the physiological range (a blood
+    value beyond a clear limit) or its community died out, on ``day``; ``pids`` are
+    the participants concerned."""
 
     def __init__(self, message: str, pids, day: int):
         super().__init__(message)

@@ -44,10 +44,24 @@ PARAM_NAMES = (
  P_D_INFL, P_A_INFL, P_INFL_THR, P_A_VAG, P_D_VAG, P_P_VAG, P_MANAGE, P_EXPECT, P_CONTACT,
  P_TAU_EXP, P_TAU_CON) = range(len(PARAM_NAMES))
 
+# Bounded physiology and gut dopamine (issue 11): host parameters appended as one
+# group, so the columns above keep their indices (found by name, so another group
+# appended beside this one cannot collide with it).
+PARAM_NAMES = PARAM_NAMES + (
+    "host.barrier_floor", "host.lps_max", "host.il6_max_fold", "host.cortisol_max_fold",
+    "host.tau_dopamine_days", "host.vagal_dopamine_weight",
+)
+(P_BAR_FLOOR, P_LPS_MAX, P_IL6_MAXF, P_CORT_MAXF, P_TAU_DOPA, P_VAG_D) = (
+    PARAM_NAMES.index(f"host.{k}") for k in ("barrier_floor", "lps_max", "il6_max_fold", "cortisol_max_fold",
+                                              "tau_dopamine_days", "vagal_dopamine_weight"))
+
 #: host state columns
 HOST_NAMES = ("butyrate", "barrier", "il6_pg_ml", "crp_mg_l", "kyn_trp", "serotonin", "gaba", "vagal",
               "cortisol_nmol_l", "lps", "expectancy", "contact")
 H_BUT, H_BAR, H_IL6, H_CRP, H_KT, H_SERO, H_GABA, H_VAG, H_CORT, H_LPS, H_EXP, H_CON = range(12)
+# gut dopamine index (issue 11), appended
+HOST_NAMES = HOST_NAMES + ("dopamine",)
+H_DOPA = HOST_NAMES.index("dopamine")
 N_HOST = len(HOST_NAMES)
 
 #: latent psychological states
@@ -74,19 +88,42 @@ TAXON_PARAM_NAMES = ("rho", "delta", "sigma", "kref", "niche", "r_fibre", "r_inu
                      "anti_inflammatory", "barrier", "vagal", "resident")
 (TP_RHO, TP_DELTA, TP_SIGMA, TP_KREF, TP_NICHE, TP_FIBRE, TP_INULIN, TP_FOS, TP_GOS, TP_SUGAR, TP_CORT,
  TP_INFL, TP_BUT, TP_LPS, TP_GABA, TP_SERO, TP_ANTI, TP_BARRIER, TP_VAGAL, TP_RESIDENT) = range(20)
+# per-cell dopamine capacity (issue 11), appended
+TAXON_PARAM_NAMES = TAXON_PARAM_NAMES + ("dopamine",)
+TP_DOPA = TAXON_PARAM_NAMES.index("dopamine")
 N_TAXON_PARAMS = len(TAXON_PARAM_NAMES)
 
 #: normalisers computed once per model: sums over residents at reference load
 NORM_NAMES = ("butyrate", "lps", "serotonin", "gaba", "fibre_ref_sat", "sugar_ref_sat",
               "inulin_consumers", "fos_consumers", "gos_consumers", "community_ref_cells")
+# dopamine capacity of the reference community (issue 11), appended
+NORM_NAMES = NORM_NAMES + ("dopamine",)
+NORM_DOPA = NORM_NAMES.index("dopamine")
 N_NORMS = len(NORM_NAMES)
 
 #: participant status codes
 STATUS_OK, STATUS_NONFINITE, STATUS_EXTINCT, STATUS_IMPLAUSIBLE = 0, 1, 2, 3
+#: a blood value beyond a clear physiological limit (PHYSIOLOGICAL_LIMITS)
+STATUS_PHYSIOLOGY = 4
 
 #: abundance above which a state is physically impossible (total faecal
 #: bacteria are ~1e11 cells/g; Sender 2016) and the run is stopped loudly
 MAX_CELLS_PER_G = 1e14
+
+#: Clear physiological limits of the blood values, (host column, lowest, highest):
+#: beyond them a person is no outpatient but in septic shock or adrenal crisis, and
+#: the run stops loudly (STATUS_PHYSIOLOGY). The model's saturating forms, the
+#: parameter bounds and the trait clips keep every default population far inside them
+#: (docs/model.md §3.4). CRP above 500 mg/L and IL-6 above 1,000 pg/mL are seen only
+#: in severe sepsis (Pepys & Hirschfield 2003; Damas 1992); morning serum cortisol
+#: below 10 nmol/L is adrenal failure and above 3,000 nmol/L beyond even ectopic-ACTH
+#: Cushing's syndrome.
+CRP_MAX_MG_L = 500.0
+IL6_MAX_PG_ML = 1000.0
+CORTISOL_MIN_NMOL_L = 10.0
+CORTISOL_MAX_NMOL_L = 3000.0
+PHYSIOLOGICAL_LIMITS = ((H_CRP, 0.0, CRP_MAX_MG_L), (H_IL6, 0.0, IL6_MAX_PG_ML),
+                        (H_CORT, CORTISOL_MIN_NMOL_L, CORTISOL_MAX_NMOL_L))
 
 #: draw sites inside the kernel (the counter's third word)
 SITE_MICROBIOME, SITE_MOOD = 0, 1

@@ -23,6 +23,9 @@ from __future__ import annotations
 import numpy as np
 
 from .layout import (
+    CORTISOL_MAX_NMOL_L,
+    CORTISOL_MIN_NMOL_L,
+    CRP_MAX_MG_L,
     D_FERM,
     D_FIBRE,
     D_FOS,
@@ -38,6 +41,7 @@ from .layout import (
     H_CON,
     H_CORT,
     H_CRP,
+    H_DOPA,
     H_EXP,
     H_GABA,
     H_IL6,
@@ -45,17 +49,21 @@ from .layout import (
     H_LPS,
     H_SERO,
     H_VAG,
+    IL6_MAX_PG_ML,
     MAX_CELLS_PER_G,
+    NORM_DOPA,
     P_A_CORT,
     P_A_INFL,
     P_A_P,
     P_A_VAG,
     P_BAR_BUT,
     P_BAR_CORT,
+    P_BAR_FLOOR,
     P_BAR_INFL,
     P_BAR_REF,
     P_CONTACT,
     P_CORT_INFL,
+    P_CORT_MAXF,
     P_CORT_REF,
     P_CORT_STRESS,
     P_CORT_VAG,
@@ -71,12 +79,14 @@ from .layout import (
     P_IL6_CORT,
     P_IL6_FERM,
     P_IL6_LPS,
+    P_IL6_MAXF,
     P_IL6_REF,
     P_INFL_THR,
     P_KMF,
     P_KMP,
     P_KMS,
     P_KT_EXP,
+    P_LPS_MAX,
     P_MANAGE,
     P_NSUB,
     P_P_CORT,
@@ -94,6 +104,7 @@ from .layout import (
     P_TAU_CON,
     P_TAU_CORT,
     P_TAU_CRP,
+    P_TAU_DOPA,
     P_TAU_EXP,
     P_TAU_GABA,
     P_TAU_IL6,
@@ -104,6 +115,7 @@ from .layout import (
     P_TRP_EXP,
     P_VAG_5,
     P_VAG_B,
+    P_VAG_D,
     P_VAG_G,
     P_VAG_S,
     SITE_MICROBIOME,
@@ -112,6 +124,7 @@ from .layout import (
     STATUS_IMPLAUSIBLE,
     STATUS_NONFINITE,
     STATUS_OK,
+    STATUS_PHYSIOLOGY,
     T_ASET,
     T_CORT,
     T_CRP,
@@ -128,6 +141,7 @@ from .layout import (
     TP_BUT,
     TP_CORT,
     TP_DELTA,
+    TP_DOPA,
     TP_FIBRE,
     TP_FOS,
     TP_GABA,
@@ -269,6 +283,7 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     e5 = np.exp(-dt / PRM[P_TAU_SERO])
     eG = np.exp(-dt / PRM[P_TAU_GABA])
     eK = np.exp(-dt / PRM[P_TAU_CORT])
+    eD = np.exp(-dt / PRM[P_TAU_DOPA])
     eE = np.exp(-1.0 / PRM[P_TAU_EXP])
     eT = np.exp(-1.0 / PRM[P_TAU_CON])
     floor = PRM[P_FLOOR]
@@ -276,8 +291,13 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     il6_ref = PRM[P_IL6_REF]
     cort_ref = PRM[P_CORT_REF]
     bref = PRM[P_BAR_REF]
-    logit_bref = np.log(bref / (1.0 - bref))
-    vag_wsum = PRM[P_VAG_G] + PRM[P_VAG_5] + PRM[P_VAG_B]
+    bfloor = PRM[P_BAR_FLOOR]
+    bt = (bref - bfloor) / (1.0 - bfloor)  # the reference person's place between floor and 1
+    logit_bt = np.log(bt / (1.0 - bt))
+    lps_max = PRM[P_LPS_MAX]
+    il6_f = PRM[P_IL6_MAXF]
+    cort_a = np.log(PRM[P_CORT_MAXF])
+    vag_wsum = PRM[P_VAG_G] + PRM[P_VAG_5] + PRM[P_VAG_B] + PRM[P_VAG_D]
     sero_wsum = PRM[P_SERO_SF] + PRM[P_SERO_B]
     thr = PRM[P_INFL_THR]
     infl_ref = np.log(1.0 + il6_ref / thr)
@@ -348,6 +368,7 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
         lps = Np @ TP[:, TP_LPS]
         sero = Np @ TP[:, TP_SERO]
         gaba = Np @ TP[:, TP_GABA]
+        dopa = Np @ TP[:, TP_DOPA]
         Ns = Np[:, strain]
         hs = Ns / (Ns + half)
         anti = hs @ TP[strain, TP_ANTI]
@@ -358,14 +379,21 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
         B = bstar + (Hp[:, H_BUT] - bstar) * eB
         Hp[:, H_BUT] = B
         lnB = np.log(np.where(B > 1e-6, B, 1e-6))
-        btarget = _expit(logit_bref + PRM[P_BAR_BUT] * lnB - PRM[P_BAR_CORT] * c - PRM[P_BAR_INFL] * iota + bsup)
+        # barrier: a logistic above its floor (the reference person at bref)
+        btarget = bfloor + (1.0 - bfloor) * _expit(logit_bt + PRM[P_BAR_BUT] * lnB - PRM[P_BAR_CORT] * c
+                                                   - PRM[P_BAR_INFL] * iota + bsup)
         bar = btarget + (Hp[:, H_BAR] - btarget) * eBar
         Hp[:, H_BAR] = bar
-        L = lps / NORMS[1] * (1.0 - bar) / (1.0 - bref)
+        # LPS translocation saturates at lps_max (Michaelis-Menten, 1 at the reference)
+        u = lps / NORMS[1] * (1.0 - bar) / (1.0 - bref)
+        L = u * lps_max / (lps_max - 1.0 + u)
         Hp[:, H_LPS] = L
-        ln_il6_t = (ln_il6_p + Tp[:, T_SUSC] * (PRM[P_IL6_LPS] * (np.log(1.0 + L * (1.0 - anti)) - np.log(2.0))
-                                                + PRM[P_IL6_CORT] * c - PRM[P_IL6_BUT] * lnB)
-                    - PRM[P_IL6_FERM] * ferm / (ferm + 1.0))
+        # IL-6 production saturates at il6_f times the baseline: a rise in the log-fold x
+        # counts x / sqrt(1 + (x / ln il6_f)^2)
+        x = (Tp[:, T_SUSC] * (PRM[P_IL6_LPS] * (np.log(1.0 + L * (1.0 - anti)) - np.log(2.0))
+                              + PRM[P_IL6_CORT] * c - PRM[P_IL6_BUT] * lnB)
+             - PRM[P_IL6_FERM] * ferm / (ferm + 1.0))
+        ln_il6_t = ln_il6_p + x / np.sqrt(1.0 + (np.maximum(x, 0.0) / np.log(il6_f)) ** 2)
         ln_il6 = ln_il6_t + (np.log(Hp[:, H_IL6]) - ln_il6_t) * eI
         Hp[:, H_IL6] = np.exp(ln_il6)
         ln_crp_t = ln_crp_p + PRM[P_CRP_EXP] * (ln_il6 - ln_il6_p)
@@ -379,11 +407,16 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
         gt = gaba / NORMS[3]
         G = gt + (Hp[:, H_GABA] - gt) * eG
         Hp[:, H_GABA] = G
-        X = (PRM[P_VAG_G] * G + PRM[P_VAG_5] * S5 + PRM[P_VAG_B] * B) / vag_wsum + PRM[P_VAG_S] * vs
+        dtar = dopa / NORMS[NORM_DOPA]
+        Dp = dtar + (Hp[:, H_DOPA] - dtar) * eD
+        Hp[:, H_DOPA] = Dp
+        X = ((PRM[P_VAG_G] * G + PRM[P_VAG_5] * S5 + PRM[P_VAG_B] * B + PRM[P_VAG_D] * Dp) / vag_wsum
+             + PRM[P_VAG_S] * vs)
         V = tone_eff * 2.0 * X / (1.0 + X)
         Hp[:, H_VAG] = V
-        ln_cort_t = (np.log(Tp[:, T_CORT]) + PRM[P_CORT_STRESS] * react_eff * load
-                     + PRM[P_CORT_INFL] * iota - PRM[P_CORT_VAG] * (V - 1.0))
+        # the HPA response saturates within ln(cortisol_max_fold) of the baseline
+        y = PRM[P_CORT_STRESS] * react_eff * load + PRM[P_CORT_INFL] * iota - PRM[P_CORT_VAG] * (V - 1.0)
+        ln_cort_t = np.log(Tp[:, T_CORT]) + y / np.sqrt(1.0 + (y / cort_a) ** 2)
         Hp[:, H_CORT] = np.exp(ln_cort_t + (np.log(Hp[:, H_CORT]) - ln_cort_t) * eK)
 
     # mood: one Euler-Maruyama day step
@@ -411,14 +444,19 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     Hp[:, H_EXP] = prod + (E - prod) * eE
     Hp[:, H_CON] = CT * eT + D[:, D_VISIT]
 
-    # loud failure: non-finite state, or the whole resident community extinct
+    # loud failure: non-finite state, an impossible load, a blood value beyond its
+    # physiological limit, or the whole resident community extinct
     bad = ~(np.isfinite(Np).all(axis=1) & np.isfinite(Hp).all(axis=1) & np.isfinite(Mp).all(axis=1))
     alive = (Np[:, resident] > 0.0).any(axis=1)
     with np.errstate(invalid="ignore"):
         bad |= ~((Hp[:, H_IL6] > 0) & (Hp[:, H_CRP] > 0) & (Hp[:, H_CORT] > 0))
         huge = (Np > MAX_CELLS_PER_G).any(axis=1) & ~bad
+        limit = ((Hp[:, H_CRP] > CRP_MAX_MG_L) | (Hp[:, H_IL6] > IL6_MAX_PG_ML)
+                 | (Hp[:, H_CORT] < CORTISOL_MIN_NMOL_L) | (Hp[:, H_CORT] > CORTISOL_MAX_NMOL_L))
     new_status = np.where(bad, STATUS_NONFINITE,
-                          np.where(huge, STATUS_IMPLAUSIBLE, np.where(alive, STATUS_OK, STATUS_EXTINCT)))
+                          np.where(huge, STATUS_IMPLAUSIBLE,
+                                   np.where(limit, STATUS_PHYSIOLOGY,
+                                            np.where(alive, STATUS_OK, STATUS_EXTINCT))))
     failed = new_status != STATUS_OK
     status[act[failed]] = new_status[failed]
     fail_day[act[failed]] = day

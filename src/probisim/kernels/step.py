@@ -25,8 +25,9 @@ phase is an inlined function, and ``_step_blocks`` calls them in this order)::
      5. host out        host._host_state_out: host state back from logarithms
      6. mood            mood._mood_step: one Euler-Maruyama day step of stress, anxiety and
                         depression; expectancy and study contact
-     7. failure checks  step._failure_checks: non-finite state, an impossible load, or a
-                        fully extinct resident community -> the lane's status code
+     7. failure checks  step._failure_checks: non-finite state, an impossible load, a blood
+                        value beyond a physiological limit, or a fully extinct resident
+                        community -> the lane's status code
      8. scatter         scratch._scatter: lanes -> participants' rows, WORK, status
 
 The equations are in the phases' modules: :mod:`.microbiome`, :mod:`.host`,
@@ -43,9 +44,13 @@ from numba import get_num_threads, njit, prange
 from .blocks import _block_ranges, _modulated_taxa, _take_block, _thread_scratch
 from .host import _host_constants, _host_signals, _host_state_in, _host_state_out, _host_substep, _host_today
 from .layout import (
+    CORTISOL_MAX_NMOL_L,
+    CORTISOL_MIN_NMOL_L,
+    CRP_MAX_MG_L,
     H_CORT,
     H_CRP,
     H_IL6,
+    IL6_MAX_PG_ML,
     MAX_CELLS_PER_G,
     N_HOST,
     N_MOOD,
@@ -54,6 +59,7 @@ from .layout import (
     STATUS_IMPLAUSIBLE,
     STATUS_NONFINITE,
     STATUS_OK,
+    STATUS_PHYSIOLOGY,
     TP_RESIDENT,
 )
 from .microbiome import _daily_noise, _diet_today, _micro_constants, _microbiome_substep, _taxon_day_constants
@@ -78,8 +84,9 @@ from .simd import _VW, _borrow, _dataptr, _sel, _tofloat, _vsplat, _vsplati, _vs
 def _failure_checks(sc, TP):
     """Loud failure, per lane: the status code (ROW_CODE) is STATUS_NONFINITE for any
     non-finite state or a non-positive IL-6, CRP or cortisol, else STATUS_IMPLAUSIBLE for
-    an abundance above MAX_CELLS_PER_G, else STATUS_EXTINCT if no resident is left, else
-    STATUS_OK."""
+    an abundance above MAX_CELLS_PER_G, else STATUS_PHYSIOLOGY for a CRP, IL-6 or cortisol
+    beyond its physiological limit (layout.PHYSIOLOGICAL_LIMITS), else STATUS_EXTINCT if
+    no resident is left, else STATUS_OK."""
     zero = _vsplat(0.0)
     nonfin = zero != zero
     huge = nonfin
@@ -98,7 +105,12 @@ def _failure_checks(sc, TP):
         nonfin = nonfin | ((x - x) != 0.0)
     for k in (H_IL6, H_CRP, H_CORT):
         nonfin = nonfin | (_host(sc, k) <= 0.0)
-    code = _sel(nonfin, STATUS_NONFINITE, _sel(huge, STATUS_IMPLAUSIBLE, _sel(alive, STATUS_OK, STATUS_EXTINCT)))
+    cort = _host(sc, H_CORT)
+    limit = ((_host(sc, H_CRP) > CRP_MAX_MG_L) | (_host(sc, H_IL6) > IL6_MAX_PG_ML)
+             | (cort < CORTISOL_MIN_NMOL_L) | (cort > CORTISOL_MAX_NMOL_L))
+    code = _sel(nonfin, STATUS_NONFINITE,
+                _sel(huge, STATUS_IMPLAUSIBLE,
+                     _sel(limit, STATUS_PHYSIOLOGY, _sel(alive, STATUS_OK, STATUS_EXTINCT))))
     _vstore(sc, ROW_CODE, _tofloat(code))
 
 
@@ -170,15 +182,16 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
     """Advance every participant with ``status == STATUS_OK`` by one day, in place.
 
     N      (n, S)  abundances, cells/g
-    H      (n, 12) host state (HOST_NAMES)
+    H      (n, N_HOST) host state (HOST_NAMES)
     M      (n, 3)  latent stress, anxiety, depression
     T      (n, 11) traits (TRAIT_NAMES)
     KAPPA, CSENS, CPRESS (n, S) person niche size, competition sensitivity, pressure
     DRV    (n, 10) today's drivers (DRIVER_NAMES)
     IMM    (n, S)  immigration, cells/g/day
     KILL   (n, S)  antibiotic kill, 1/day; or (0, S) when nobody has any today (not read)
-    TP     (S, 20) taxon parameters;  ALPHA (S, S) competition of j's community share on i
-    NORMS  (10,)    normalisers;  PRM  (P,) model parameters (PARAM_NAMES)
+    TP     (S, N_TAXON_PARAMS) taxon parameters;  ALPHA (S, S) competition of j's community
+           share on i
+    NORMS  (N_NORMS,) normalisers;  PRM  (P,) model parameters (PARAM_NAMES)
     KEYS   (n, 2)  Philox keys (seed, replicate, 'dynamics');  PIDS (n,) stable ids
     status, fail_day (n,) int64: first failure, never overwritten
     WORK   (n, 2S) out, diagnostics: the day's microbiome noise (equal to

@@ -5,15 +5,23 @@ and true host values; this module adds what the laboratory adds — assay
 error, limits of detection, and the sampling of sequencing reads — so the
 trial layer sees what an investigator would see.
 
-* :func:`qpcr` — taxon-specific qPCR, log10 cells/g. Log-normal assay error
-  (SD 0.15 log10 by default: replicate qPCR of stool DNA typically varies by
-  0.1–0.3 log10 between extractions, e.g. Matsuki et al. 2004, Rinttilä et al.
-  2004); a result below the detection limit (default 10⁴ cells/g, typical of
+* :func:`qpcr` — taxon-specific qPCR, log10 cells/g. Two errors, both
+  log-normal: the stool *sample* (one factor per person and day, shared by
+  every taxon of that sample: SD 0.25 log10 by default — cells per gram of wet
+  stool move with the day's stool moisture and transit, the main covariate of
+  day-to-day variation in quantitative profiles, which within people is as
+  large as between them for most genera; Vandeputte 2017, Nature 551:507;
+  Vandeputte 2021, Nat Commun 12:6740), and the *assay* (per taxon: SD 0.15
+  log10 by default: replicate qPCR of stool DNA typically varies by 0.1–0.3
+  log10 between extractions, e.g. Matsuki et al. 2004, Rinttilä et al. 2004);
+  a result below the detection limit (default 10⁴ cells/g, typical of
   genus-level stool qPCR) is *censored at the limit* and flagged: the value
   returned is the limit itself and ``detected`` is False, so arithmetic on
   the values works and the analysis decides how to treat non-detects.
+  Relative abundances (16S) do not see the sample factor.
 * :func:`strain_detection` — strain-specific qPCR or selective culture
-  (default limit 10^3.5 cells/g), positive/negative, for washout curves.
+  (default limit 10^3.5 cells/g), positive/negative, for washout curves; the
+  same stool sample (the same sample factor) as :func:`qpcr` on that day.
 * :func:`sequence_16s` — 16S rRNA amplicon read counts: Dirichlet-multinomial
   with concentration ``p·φ`` (``φ`` = ``dm_precision``, default 1000: the
   extraction/PCR overdispersion that makes a taxon at 1% vary by ≈ 30% CV and
@@ -71,6 +79,7 @@ SITES: Mapping[str, int] = MappingProxyType(
         "dm_power": 4,  # uniforms: U^(1/α) factor turning Gamma(α + 1) into Gamma(α)
         "reads": 5,  # uniforms: conditional binomial read counts, one per taxon
         "blood": 6,  # normals, one per analyte (BLOOD_ASSAYS order)
+        "stool": 7,  # normals, one per stool sample (person and day): moisture / load factor
     }
 )
 
@@ -151,11 +160,18 @@ def _limits(limit, S: int, taxa: Sequence[str] | None, default: float) -> np.nda
     return out.copy()
 
 
-def _measure_log10(N, lod, sd, keys, pids, day, site):
-    """Measured log10 abundance (censored at ``lod``) and detection mask."""
+def _measure_log10(N, lod, sd, sample_sd, keys, pids, day, site):
+    """Measured log10 abundance (censored at ``lod``) and detection mask: the day's
+    stool-sample factor (shared by every column, SD ``sample_sd``) plus the assay's
+    own error per column (SD ``sd``)."""
     z = rng.visit_draws("normal", keys, pids, day, site, N.shape[1])
+    if sample_sd > 0:
+        z_sample = rng.visit_draws("normal", keys, pids, day, SITES["stool"], 1)
+        z = sd * z + sample_sd * z_sample
+    else:
+        z = sd * z
     with np.errstate(divide="ignore"):
-        measured = np.log10(N) + sd * z  # N = 0 gives -inf: never detected
+        measured = np.log10(N) + z  # N = 0 gives -inf: never detected
     detected = measured >= lod
     return np.where(detected, measured, lod), detected
 
@@ -168,18 +184,22 @@ def qpcr(
     day,
     detection_limit_log10: float | Sequence[float] | Mapping[str, float] = 4.0,
     assay_sd_log10: float = 0.15,
+    sample_sd_log10: float = 0.25,
     taxa: Sequence[str] | None = None,
 ) -> QPCR:
     """Taxon-specific qPCR of stool: log10 cells/g with a detection limit.
 
     ``N`` (n, S) true cells/g. ``detection_limit_log10`` is one limit for all
     taxa, one per column, or a mapping taxon -> limit (others keep 4.0; needs
-    ``taxa``). Returns :class:`QPCR` ``(log10_cells_per_g, detected)``; values
-    below the limit are reported as the limit with ``detected`` False.
+    ``taxa``). ``sample_sd_log10`` is the day-to-day variation of the stool
+    sample (moisture, transit), one factor shared by every taxon of a person's
+    sample that day; ``assay_sd_log10`` the assay's own error per taxon.
+    Returns :class:`QPCR` ``(log10_cells_per_g, detected)``; values below the
+    limit are reported as the limit with ``detected`` False.
     """
     N = _abundances(N, "N")
     lod = _limits(detection_limit_log10, N.shape[1], taxa, 4.0)
-    values, detected = _measure_log10(N, lod, assay_sd_log10, keys, pids, day, SITES["qpcr"])
+    values, detected = _measure_log10(N, lod, assay_sd_log10, sample_sd_log10, keys, pids, day, SITES["qpcr"])
     return QPCR(values, detected)
 
 
@@ -191,16 +211,18 @@ def strain_detection(
     day,
     detection_limit_log10: float | Sequence[float] = 3.5,
     assay_sd_log10: float = 0.15,
+    sample_sd_log10: float = 0.25,
 ) -> np.ndarray:
     """Strain-specific qPCR / culture: positive (True) or negative, (n, k) bool.
 
-    Positive when the measured log10 cells/g (truth plus assay error) reaches
-    the limit (default 10^3.5 cells/g); a strain that is absent is never
-    positive (no false positives are modelled).
+    Positive when the measured log10 cells/g (truth, the stool sample's factor
+    shared with :func:`qpcr` of the same person and day, and assay error)
+    reaches the limit (default 10^3.5 cells/g); a strain that is absent is
+    never positive (no false positives are modelled).
     """
     N = _abundances(N_strains, "N_strains")
     lod = _limits(detection_limit_log10, N.shape[1], None, 3.5)
-    return _measure_log10(N, lod, assay_sd_log10, keys, pids, day, SITES["strain"])[1]
+    return _measure_log10(N, lod, assay_sd_log10, sample_sd_log10, keys, pids, day, SITES["strain"])[1]
 
 
 # --------------------------------------------------------------------------

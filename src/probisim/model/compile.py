@@ -54,6 +54,7 @@ class CompiledModel:
     PRM: np.ndarray  # (N_PARAMS,)
     kappa_ref: np.ndarray  # (S,) population niche size of residents
     baseline_sd_log10: np.ndarray  # (S,)
+    baseline_skew: np.ndarray  # (S,) left skew of the between-person log10 distribution (0 for strains)
     survival: np.ndarray  # (S,) gastric survival (strains), 0 for residents
     fermented_cells: np.ndarray  # (S,) cells/g/day at steady state per serving
     antibiotic_sensitivity: np.ndarray  # (S,)
@@ -116,6 +117,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     TP = np.zeros((S, K.N_TAXON_PARAMS))
     is_strain = np.zeros(S, dtype=bool)
     genus, sd, surv, ferm, abx = [], np.zeros(S), np.zeros(S), np.zeros(S), np.zeros(S)
+    skew = np.zeros(S)
     delta = mp.transit_washout_per_day
     for i, nm in enumerate(names):
         if i < len(residents):
@@ -129,9 +131,11 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             TP[i, K.TP_CORT], TP[i, K.TP_INFL] = t.cortisol_response, t.inflammation_response
             TP[i, K.TP_BUT], TP[i, K.TP_LPS] = t.butyrate_yield, t.lps_potency
             TP[i, K.TP_GABA], TP[i, K.TP_SERO] = t.gaba_capacity, t.serotonin_promotion
+            TP[i, K.TP_DOPA] = t.dopamine_capacity
             TP[i, K.TP_RESIDENT] = 1.0
             genus.append(t.genus or nm)
             sd[i] = t.baseline_sd_log10
+            skew[i] = t.baseline_skew
             ferm[i] = delta * 10.0 ** t.fermented_log10_per_serving if t.fermented_log10_per_serving > 0 else 0.0
             abx[i] = t.antibiotic_sensitivity
         else:
@@ -142,6 +146,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             TP[i, K.TP_KREF] = 10.0 ** s.reference_log10
             TP[i, K.TP_NICHE] = s.niche
             TP[i, K.TP_GABA] = s.gaba_capacity
+            TP[i, K.TP_DOPA] = s.dopamine_capacity
             TP[i, K.TP_ANTI] = s.anti_inflammatory
             TP[i, K.TP_BARRIER] = s.barrier_support
             TP[i, K.TP_VAGAL] = s.vagal_activity
@@ -201,6 +206,9 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     if hp.serotonin_sporeformer_weight + hp.serotonin_butyrate_weight <= 0:
         raise ConfigError(path="model.host.serotonin_sporeformer_weight", value=0.0,
                           expected="serotonin spore-former and butyrate weights with a positive sum")
+    if hp.barrier_floor >= hp.barrier_reference:
+        raise ConfigError(path="model.host.barrier_floor", value=hp.barrier_floor,
+                          expected=f"a floor below model.host.barrier_reference ({hp.barrier_reference:g})")
 
     NORMS = np.ones(K.N_NORMS)
 
@@ -218,6 +226,7 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     NORMS[7] = _pos(TP[res, K.TP_FOS].sum())
     NORMS[8] = _pos(TP[res, K.TP_GOS].sum())
     NORMS[9] = comm_ref
+    NORMS[K.NORM_DOPA] = _pos((TP[res, K.TP_DOPA] * TP[res, K.TP_KREF]).sum())
 
     PRM = pack_params(cfg.micro, cfg.host, cfg.mood)
     if cfg.vagotomy:
@@ -230,5 +239,5 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
             PRM[k] = 0.0
     return CompiledModel(config=cfg, taxa=names, is_strain=is_strain, genus=genus, TP=TP, ALPHA=A,
                          NORMS=NORMS, PRM=PRM, kappa_ref=kappa_ref,
-                         baseline_sd_log10=sd, survival=surv, fermented_cells=ferm,
+                         baseline_sd_log10=sd, baseline_skew=skew, survival=surv, fermented_cells=ferm,
                          antibiotic_sensitivity=abx)

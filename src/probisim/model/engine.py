@@ -35,7 +35,8 @@ DAY_OFFSET = 1 << 20
 HOST_UNITS = {"butyrate": "index (1 = reference)", "barrier": "fraction intact", "il6_pg_ml": "pg/mL",
               "crp_mg_l": "mg/L", "kyn_trp": "umol/mmol", "serotonin": "index (1 = reference)",
               "gaba": "index (1 = reference)", "vagal": "index (1 = reference)", "cortisol_nmol_l": "nmol/L",
-              "lps": "index (1 = reference)", "expectancy": "latent relief units", "contact": "visits (decaying)"}
+              "lps": "index (1 = reference)", "expectancy": "latent relief units", "contact": "visits (decaying)",
+              "dopamine": "index (1 = reference)"}
 
 
 def _check_threads(threads: int | None) -> None:
@@ -167,6 +168,8 @@ class Engine:
         """What went wrong for participant row i, and the parameters that act on it."""
         p, m = self.pop, self.model
         st = int(self.status[i])
+        if st == K.STATUS_PHYSIOLOGY:
+            return self._beyond_limits(i)
         if st == K.STATUS_EXTINCT:
             res = [t for t, s in zip(m.taxa, m.is_strain) if not s]
             return (f"every resident taxon at 0 cells/g ({', '.join(res)}); acting on them: antibiotic kill "
@@ -191,6 +194,29 @@ class Engine:
                 parts.append(f"latent {name} = {p.M[i, k]:.3g}")
         return "; ".join(parts) if parts else "state outside the valid range"
 
+    def _beyond_limits(self, i: int) -> str:
+        """The blood values of participant row i beyond their physiological limits
+        (kernels.layout.PHYSIOLOGICAL_LIMITS), and what acts on each."""
+        p, m = self.pop, self.model
+        hp = m.config.host
+        acting = {
+            K.H_CRP: (f"population.traits.crp_baseline_mg_l (this person {p.T[i, K.T_CRP]:.3g}), "
+                      f"model.host.crp_il6_exponent={hp.crp_il6_exponent:g} and IL-6 below"),
+            K.H_IL6: (f"population.traits.il6_baseline_pg_ml (this person {p.T[i, K.T_IL6]:.3g}), "
+                      f"model.host.il6_max_fold={hp.il6_max_fold:g}"),
+            K.H_CORT: (f"population.traits.cortisol_baseline_nmol_l (this person {p.T[i, K.T_CORT]:.3g}), "
+                       f"model.host.cortisol_max_fold={hp.cortisol_max_fold:g}"),
+        }
+        units = {K.H_CRP: "mg/L", K.H_IL6: "pg/mL", K.H_CORT: "nmol/L"}
+        parts = []
+        for k, lo, hi in K.PHYSIOLOGICAL_LIMITS:
+            x = p.H[i, k]
+            if x > hi or x < lo:
+                bound = f"above the limit {hi:g}" if x > hi else f"below the limit {lo:g}"
+                parts.append(f"{K.HOST_NAMES[k]} = {x:.4g} {units[k]}, {bound} {units[k]} "
+                             f"(acting on it: {acting[k]})")
+        return "; ".join(parts) if parts else "blood value beyond a physiological limit"
+
     def _fail(self, bad: np.ndarray, day: int, IMM: np.ndarray, KILL: np.ndarray) -> None:
         p = self.pop
         lines = []
@@ -198,6 +224,8 @@ class Engine:
             what = {K.STATUS_NONFINITE: "non-finite or non-positive state",
                     K.STATUS_EXTINCT: "whole resident community extinct",
                     K.STATUS_IMPLAUSIBLE: f"abundance above {K.MAX_CELLS_PER_G:.0e} cells/g (physically impossible)",
+                    K.STATUS_PHYSIOLOGY: "blood value beyond a physiological limit (septic shock or adrenal "
+                                         "crisis, not an outpatient)",
                     }[int(self.status[i])]
             tr = ", ".join(f"{k}={v[i]:.3g}" for k, v in p.traits.items())
             lines.append(f"  participant {int(p.pids[i])} (replicate {int(p.replicate[i])}): {what} on day "

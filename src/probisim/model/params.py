@@ -111,10 +111,11 @@ class HostParams:
     il6_reference_pg_ml: float = param(1.5, unit="pg/mL", bounds=(0.05, 100.0),
                                        source="Haapakoski 2015 (Brain Behav Immun 49:206): controls ~1-2 pg/mL",
                                        doc="population reference IL-6 used to scale inflammation")
-    il6_lps: float = param(0.6, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
-                           source=_SRC_SIGN,
-                           doc="innate IL-6 response to translocated LPS")
-    il6_cortisol: float = param(0.15, unit="ln(IL-6) per ln(cortisol)", bounds=(-5.0, 5.0),
+    il6_lps: float = param(1.2, unit="ln(IL-6) per ln LPS", bounds=(0.0, 10.0),
+                           source="calibrated: C2 (clinical SMD and its between-trial tau^2) with D5; sign per model "
+                                  "brief §4, elasticity 1.2 L/(1 + L) = 0.6 at the reference LPS",
+                           doc="innate IL-6 response to translocated LPS (before production saturates)")
+    il6_cortisol: float = param(0.15, unit="ln(IL-6) per ln(cortisol)", bounds=(-1.0, 1.0),
                                 source=_SRC_SIGN,
                                 doc="net effect of stress hormones on IL-6")
     il6_butyrate: float = param(0.3, unit="ln(IL-6) per ln(butyrate)", bounds=(0.0, 5.0),
@@ -123,13 +124,13 @@ class HostParams:
     il6_fermented: float = param(0.15, unit="ln(IL-6) at saturation", bounds=(0.0, 5.0),
                                  source="Wastyk 2021 (Cell 184:4137): fermented foods lower IL-6 and 18 other markers",
                                  doc="anti-inflammatory effect of fermented food (servings/(servings+1))")
-    crp_il6_exponent: float = param(1.0, unit="ln(CRP) per ln(IL-6)", bounds=(0.0, 5.0),
+    crp_il6_exponent: float = param(1.0, unit="ln(CRP) per ln(IL-6)", bounds=(0.25, 1.25),
                                     source="assumption: not measured; CRP taken as proportional to IL-6 (elasticity 1)",
                                     doc="hepatic CRP response to IL-6")
-    kyn_trp_il6_exponent: float = param(0.3, unit="ln(Kyn/Trp) per ln(IL-6)", bounds=(0.0, 5.0),
+    kyn_trp_il6_exponent: float = param(0.3, unit="ln(Kyn/Trp) per ln(IL-6)", bounds=(0.0, 1.0),
                                         source="Kazemi 2019 (Clin Nutr 38:522) measured Kyn/Trp; IDO induction by cytokines",
                                         doc="IDO induction: Kyn/Trp rises with inflammation")
-    trp_availability_exponent: float = param(1.0, unit="ln per ln(Kyn/Trp)", bounds=(0.0, 5.0),
+    trp_availability_exponent: float = param(1.0, unit="ln per ln(Kyn/Trp)", bounds=(0.0, 2.0),
                                              source="assumption: not measured; 5-HT tryptophan supply taken as inversely proportional to Kyn/Trp",
                                              doc="loss of tryptophan for 5-HT synthesis as Kyn/Trp rises")
     serotonin_sporeformer_weight: float = param(0.5, unit="relative", bounds=(0.0, 10.0),
@@ -168,6 +169,46 @@ class HostParams:
     stress_management_vagal: float = param(0.2, unit="fraction", bounds=(0.0, 2.0),
                                            source="Zaccaro 2018 (Front Hum Neurosci 12:353)",
                                            doc="rise in vagal tone under full stress management")
+
+    # -- bounded physiology (issue 11): the innate response, the barrier and the HPA
+    # axis saturate, so no parameter set within these bounds can take a person with
+    # the default trait clips beyond the physiological limits of kernels.layout
+    # (docs/model.md §3.2, §3.4). The exponents above are bounded for the same reason.
+    barrier_floor: float = param(0.4, unit="fraction", bounds=(0.1, 0.8),
+                                 source="assumption, informed by lactulose/mannitol permeability a few-fold above normal "
+                                        "in active Crohn's disease (Hollander 1986, Ann Intern Med 105:883): leak at most "
+                                        "(1 - floor)/(1 - reference) = 4x the reference person's",
+                                 doc="lowest barrier integrity: the epithelium leaks more under stress and inflammation "
+                                     "but cannot collapse (must lie below barrier_reference)")
+    lps_max: float = param(10.0, unit="index (1 = reference)", bounds=(1.5, 30.0),
+                           source="assumption, informed by plasma endotoxin 2-3x higher in metabolic endotoxaemia "
+                                  "(Cani 2007, Diabetes 56:1761; Pendyala 2012, Gastroenterology 142:1100); an order "
+                                  "of magnitude more is seen in sepsis and liver failure, not in outpatients",
+                           doc="ceiling of translocated LPS: uptake and hepatic clearance saturate "
+                               "(Michaelis-Menten in pathobiont load x leak)")
+    il6_max_fold: float = param(2.5, unit="x own baseline IL-6", bounds=(1.5, 6.0),
+                                source="calibrated: D5 (tails of IL-6 and CRP in every preset); saturable innate "
+                                       "production, so gut and stress drive raise IL-6 at most this many times the "
+                                       "person's own baseline (chronic inflammatory disease: IL-6 ~5-10 pg/mL)",
+                                doc="saturation of IL-6 production: a rise x in ln IL-6 asked by the drives counts "
+                                    "x / sqrt(1 + (x / ln fold)^2)")
+    cortisol_max_fold: float = param(2.0, unit="x own baseline cortisol", bounds=(1.25, 2.0),
+                                     source="adrenal capacity: ACTH stimulation raises serum cortisol to ~500-900 nmol/L, "
+                                            "about 2x a morning value (Dorin 2003, Ann Intern Med 139:194)",
+                                     doc="saturation of the HPA response: stress, cytokines and the vagus move cortisol "
+                                         "within [baseline / fold, baseline x fold]: y / sqrt(1 + (y / ln fold)^2)")
+    # -- gut dopamine (issue 11)
+    tau_dopamine_days: float = param(0.5, unit="day", bounds=(0.01, 30.0),
+                                     source="assumption: as GABA (a small luminal amine, turned over within the day); "
+                                            "not measured",
+                                     doc="relaxation time of gut dopamine")
+    vagal_dopamine_weight: float = param(0.02, unit="relative", bounds=(0.0, 10.0),
+                                         source="assumption: small on purpose. Gut-made dopamine does not cross the "
+                                                "blood-brain barrier; any effect on mood would be by enteric/vagal "
+                                                "signalling, for which human evidence is associative only "
+                                                "(Valles-Colomer 2019, Nat Microbiol 4:623: microbial DOPAC synthesis "
+                                                "potential and quality of life); model.md §3.2",
+                                         doc="dopamine share of the vagal signal (weights are normalised by their sum)")
 
 
 @dataclass(frozen=True)

@@ -111,11 +111,15 @@ class Traits:
     depression_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.85),
                                            source=_SRC_SETPOINT,
                                            doc="personal set-point of latent depression")
-    il6_baseline_pg_ml: TraitDist = param(default_factory=lambda: _T("lognormal", 1.5, 0.8, 0.1, 50.0),
-                                          source="Haapakoski 2015: healthy controls ~1-2 pg/mL",
+    il6_baseline_pg_ml: TraitDist = param(default_factory=lambda: _T("lognormal", 1.9, 1.6, 0.1, 25.0),
+                                          source="CoLaus (IL-6 median 1.47, IQR 0.71-3.53 pg/mL); Haapakoski 2015: "
+                                                 "healthy controls ~1-2 pg/mL. Clipped at 25 pg/mL: more is disease, "
+                                                 "not an outpatient's own level (model.md §3.4)",
                                           doc="IL-6 from non-gut sources (adiposity, age)")
-    crp_baseline_mg_l: TraitDist = param(default_factory=lambda: _T("lognormal", 1.8, 2.0, 0.05, 60.0),
-                                         source="Osimo 2019; population hs-CRP median ~1-1.5 mg/L, log-normal",
+    crp_baseline_mg_l: TraitDist = param(default_factory=lambda: _T("lognormal", 2.9, 3.2, 0.05, 50.0),
+                                         source="NHANES 1999-2010 (Ong 2013, Am J Epidemiol 177:1430): hs-CRP median "
+                                                "~2 mg/L, log-normal, a third above 3 mg/L. Clipped at 50 mg/L "
+                                                "(model.md §3.4)",
                                          doc="CRP at the person's own baseline IL-6")
     cortisol_baseline_nmol_l: TraitDist = param(default_factory=lambda: _T("lognormal", 350.0, 90.0, 50.0, 1500.0),
                                                 source="morning serum cortisol reference ~140-690 nmol/L",
@@ -226,7 +230,7 @@ PRESETS: dict[str, dict] = {
         "inflammatory_susceptibility": {"dist": "lognormal", "mean": 1.3, "sd": 0.35},
         "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
-        "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 1.9, "sd": 1.1, "low": 0.1, "high": 50.0},
+        "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 2.2, "sd": 1.6, "low": 0.1, "high": 25.0},
         "expectancy": {"dist": "normal", "mean": 0.25, "sd": 0.6, "low": 0.0, "high": 3.0},
     },
 }
@@ -266,6 +270,22 @@ class Population:
                           KAPPA=self.KAPPA[idx].copy(), CSENS=self.CSENS[idx].copy(),
                           CPRESS=self.CPRESS[idx].copy(), N=self.N[idx].copy(), H=self.H[idx].copy(),
                           M=self.M[idx].copy())
+
+
+def left_skewed(z: np.ndarray, lam) -> np.ndarray:
+    """Standard normal scores z mapped to a left-skewed score with mean 0 and SD 1:
+    (e^(lam^2/2) - e^(-lam z)) / sqrt(e^(lam^2) (e^(lam^2) - 1)), a reflected
+    log-normal (z itself where lam = 0). Used for a guild's person-level reference
+    load: a long lower tail (people who nearly lack the genus) and an upper end."""
+    z = np.asarray(z, dtype=np.float64)
+    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), z.shape[-1:])
+    out = z.copy()
+    sk = lam > 0
+    if sk.any():
+        lk = lam[sk]
+        e = np.exp(lk * lk)
+        out[..., sk] = (np.sqrt(e) - np.exp(-lk * z[..., sk])) / np.sqrt(e * (e - 1.0))
+    return out
 
 
 def _corr_matrix(cors: tuple[Correlation, ...]) -> np.ndarray:
@@ -329,7 +349,7 @@ def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, repl
     # a person's own reference load of a guild is capped at 1e12 cells/g, about the
     # density of all bacteria in stool (Sender 2016), however wide its spread
     # (with the default guilds the cap lies beyond 5 SD and never binds)
-    expo = cfg.niche_sd_shrink * model.baseline_sd_log10[res] * zk[:, res]
+    expo = cfg.niche_sd_shrink * model.baseline_sd_log10[res] * left_skewed(zk[:, res], model.baseline_skew[res])
     expo = np.minimum(expo, MAX_GUILD_LOG10 - np.log10(model.TP[res, K.TP_KREF]))
     KAPPA[:, res] = model.kappa_ref[res] * 10.0 ** expo
     CSENS = np.exp(isd * zc)
@@ -352,6 +372,7 @@ def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, repl
     H[:, K.H_LPS] = 1.0
     H[:, K.H_EXP] = 0.0
     H[:, K.H_CON] = 0.0
+    H[:, K.H_DOPA] = 1.0
     M = np.column_stack([T[:, K.T_PSET], T[:, K.T_ASET], T[:, K.T_DSET]])
     return Population(pids=pids, replicate=replicate, traits=traits, T=T, KAPPA=KAPPA, CSENS=CSENS,
                       CPRESS=CPRESS, N=N, H=H, M=M)

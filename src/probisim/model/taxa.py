@@ -26,6 +26,10 @@ _SRC_BASE = "Mariat 2009 (BMC Microbiol 9:123); Sender 2016 (PLoS Biol 14:e10025
 
 _SRC_RESPONSE = "assumption: sign per model brief §2-§4; size not measured (0 = no response)"
 
+_SRC_DOPA = ("producers per Maini Rekdal 2019 (Science 364:eaau6323) and van Kessel 2019 (Nat Commun 10:310): "
+             "tyrosine decarboxylases of Enterococcus and Lactobacillus turn L-DOPA into dopamine; "
+             "per-cell rates in the gut not measured")
+
 
 @dataclass(frozen=True)
 class Taxon:
@@ -41,6 +45,12 @@ class Taxon:
                                   doc="healthy-adult mean abundance")
     baseline_sd_log10: float = param(0.4, unit="log10 cells/g", bounds=(0.0, 3.0), source=_SRC_BASE,
                                      doc="between-person SD of abundance")
+    baseline_skew: float = param(0.0, unit="shape lambda", bounds=(0.0, 1.0),
+                                 source="assumption: shape not measured; genera that some adults nearly lack have a "
+                                        "long lower tail in log10 counts (model.md §3.1)",
+                                 doc="left skew of the between-person distribution of log10 abundance, mean and SD "
+                                     "kept (0 = normal; lambda > 0: a reflected log-normal, long lower tail and an "
+                                     "upper end at mean + SD e^(lambda^2/2) / sqrt(e^(lambda^2)(e^(lambda^2) - 1)))")
     growth_per_day: float = param(2.0, unit="1/day", bounds=(0.05, 20.0),
                                   source="colonic doubling times of hours to a day; Gibson & Macfarlane 1995",
                                   doc="maximal net growth rate rho in the gLV growth term")
@@ -80,6 +90,10 @@ class Taxon:
     serotonin_promotion: float = param(0.0, unit="relative", bounds=(0.0, 10.0),
                                        source="assumption: relative weights not measured (5-HT index normalised to 1 at the reference gut)",
                                        doc="promotion of enterochromaffin 5-HT synthesis")
+    dopamine_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                     source=_SRC_DOPA,
+                                     doc="dopamine (from dietary tyrosine / L-DOPA) produced per cell, relative to the "
+                                         "lactic-acid cocci (Enterococcus) (0 = none)")
     fermented_log10_per_serving: float = param(0.0, unit="log10 cells/g/day", bounds=(0.0, 10.0),
                                                source="Wastyk 2021 (Cell 184:4137); Marco 2017",
                                                doc="live cells of this guild reaching stool per daily serving of fermented food (0 = none)")
@@ -122,6 +136,10 @@ class Strain:
     gaba_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
                                  source="assumption: not measured; per-cell GABA relative to Bacteroides (= 1 by definition)",
                                  doc="GABA produced per cell relative to Bacteroides")
+    dopamine_capacity: float = param(0.0, unit="relative per cell", bounds=(0.0, 1000.0),
+                                     source="assumption: 0 for every default strain, none measured in vivo; "
+                                            + _SRC_DOPA,
+                                     doc="dopamine produced per cell, relative to the lactic-acid cocci (0 = none)")
     anti_inflammatory: float = param(0.0, unit="max fractional damping", bounds=(0.0, 1.0),
                                      source="assumption: not measured; order of magnitude chosen for strain damping of the LPS-driven IL-6 response",
                                      doc="maximal damping of the LPS-driven innate response at saturating load")
@@ -169,16 +187,19 @@ DEFAULT_TAXA: dict[str, Taxon] = {
         source="Yano 2015 (Cell 161:264): spore-formers promote EC 5-HT; Valles-Colomer 2019 (Nat Microbiol 4:623)"),
     "Bifidobacterium": Taxon(
         long_name="Bifidobacterium", genus="Bifidobacterium",
-        baseline_log10=9.4, baseline_sd_log10=0.4, growth_per_day=2.5, noise_sd=0.25,
+        baseline_log10=9.4, baseline_sd_log10=1.5, baseline_skew=0.6, growth_per_day=2.5, noise_sd=0.25,
         fibre=0.3, inulin=1.6, fos=1.6, gos=1.8, cortisol_response=-0.3, gaba_capacity=1.0,
         antibiotic_sensitivity=1.0,
-        source="Aizawa 2016 (J Affect Disord 202:254); Kolida 2007; So 2018 (Am J Clin Nutr 107:965)"),
+        source="Aizawa 2016 (J Affect Disord 202:254); Kolida 2007; So 2018 (Am J Clin Nutr 107:965); "
+               "between-person spread per Mariat 2009 SEMs (qPCR SD ~1.0-1.6), not the brief's 0.4 (model.md §3.1)"),
     "Lactobacillus": Taxon(
         long_name="Lactobacillus (resident and food-borne)", genus="Lactobacillus",
-        baseline_log10=7.5, baseline_sd_log10=0.7, growth_per_day=2.0, noise_sd=0.35,
-        inulin=0.2, fos=0.2, gos=0.3, cortisol_response=-1.3, gaba_capacity=6.0,
+        baseline_log10=7.5, baseline_sd_log10=1.5, baseline_skew=0.6, growth_per_day=2.0, noise_sd=0.35,
+        inulin=0.2, fos=0.2, gos=0.3, cortisol_response=-1.3, gaba_capacity=6.0, dopamine_capacity=1.0,
         fermented_log10_per_serving=6.0, antibiotic_sensitivity=0.9,
-        source="Bailey & Coe 1999 (Dev Psychobiol 35:146); Knowles 2008 (Biol Psychol 77:132)"),
+        source="Bailey & Coe 1999 (Dev Psychobiol 35:146); Knowles 2008 (Biol Psychol 77:132); "
+               "between-person spread per Mariat 2009 SEMs (qPCR SD ~1.0-1.6), not the brief's 0.7 (model.md §3.1); "
+               "dopamine: van Kessel 2019 (Nat Commun 10:310)"),
     "Enterobacteriaceae": Taxon(
         long_name="Enterobacteriaceae (pathobionts)", genus="Enterobacteriaceae",
         baseline_log10=7.7, baseline_sd_log10=0.6, growth_per_day=3.0, noise_sd=0.35,
@@ -208,8 +229,11 @@ DEFAULT_TAXA: dict[str, Taxon] = {
     "Streptococcus": Taxon(
         long_name="Streptococcus and lactic-acid cocci (incl. food-borne)", genus="Streptococcus",
         baseline_log10=8.0, baseline_sd_log10=0.6, growth_per_day=1.5, noise_sd=0.3,
-        sugar=0.3, gaba_capacity=1.0, fermented_log10_per_serving=6.5, antibiotic_sensitivity=0.8,
-        source="Wastyk 2021 (Cell 184:4137): fermented foods add food-borne taxa and diversity"),
+        sugar=0.3, gaba_capacity=1.0, dopamine_capacity=1.0, fermented_log10_per_serving=6.5,
+        antibiotic_sensitivity=0.8,
+        source="Wastyk 2021 (Cell 184:4137): fermented foods add food-borne taxa and diversity; "
+               "Enterococcus tyrosine decarboxylase makes dopamine from L-DOPA (Maini Rekdal 2019, "
+               "Science 364:eaau6323)"),
 }
 
 _DOSE_SRC = "Messaoudi 2011 (Br J Nutr 105:755); Romijn 2017 (Aust N Z J Psychiatry 51:810)"
@@ -228,7 +252,7 @@ DEFAULT_STRAINS: dict[str, Strain] = {
         source=_informed(_DOSE_SRC) + "; Frese 2012 (transient lactobacilli)"),
     "B_longum_R0175": Strain(
         long_name="Bifidobacterium longum R0175", genus="Bifidobacterium",
-        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
+        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=2.5,
         gaba_capacity=3.0, anti_inflammatory=0.5, barrier_support=0.4, vagal_activity=0.6,
         source=_informed(_DOSE_SRC + "; Kazemi 2019 (Clin Nutr 38:522)")),
     "L_rhamnosus_JB1": Strain(
@@ -249,12 +273,12 @@ DEFAULT_STRAINS: dict[str, Strain] = {
         source=_informed("Rudzki 2019 (Psychoneuroendocrinology 100:213): Kyn reduction in MDD")),
     "B_longum_NCC3001": Strain(
         long_name="Bifidobacterium longum NCC3001", genus="Bifidobacterium",
-        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
+        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=2.5,
         gaba_capacity=3.0, anti_inflammatory=0.4, barrier_support=0.3, vagal_activity=0.6,
         source=_informed("Pinto-Sanchez 2017 (Gastroenterology 153:448): 1e10 CFU/day, HADS 8-14, 6 weeks")),
     "B_longum_1714": Strain(
         long_name="Bifidobacterium longum 1714", genus="Bifidobacterium",
-        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=1.5,
+        gastric_survival=0.15, growth_per_day=2.0, niche=0.9, congener_competition=2.5,
         gaba_capacity=3.0, anti_inflammatory=0.3, barrier_support=0.2, vagal_activity=0.6,
         source=_informed("Allen 2016 (Transl Psychiatry 6:e939)")),
     "inactive_strain": Strain(
