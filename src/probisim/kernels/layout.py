@@ -90,4 +90,6 @@ MAX_CELLS_PER_G = 1e14
 
 #: draw sites inside the kernel (the counter's third word)
 SITE_MICROBIOME, SITE_MOOD = 0, 1
+#: draw site of the species-richness kernel (kernels.richness), same stream
+SITE_RICHNESS = 2
 
