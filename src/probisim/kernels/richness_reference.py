@@ -29,6 +29,7 @@ from .richness import (
     RP_LAMBDA,
     RP_OMEGA,
     RP_PHI,
+    SPLIT_BLOCK,
 )
 
 __all__ = ["richness_day", "binom_hazard", "binom_prob"]
@@ -147,10 +148,11 @@ def _slow_events(spp, dorm, alive, RG, ax, om, key, pid, day, G) -> None:
         tot = tot + w
     if not tot > 0.0:
         return
-    w0 = philox4x32_10(pid, day, SITE_RICHNESS, G, key[0], key[1])[0]
+    slow = (G + 1) // 2
+    w0 = philox4x32_10(pid, day, SITE_RICHNESS, slow, key[0], key[1])[0]
     m = _poisson(_u01(int(w0)), tot)
     for i in range(m):
-        words = philox4x32_10(pid, day, SITE_RICHNESS, G + 1 + i // 4, key[0], key[1])
+        words = philox4x32_10(pid, day, SITE_RICHNESS, slow + 1 + i // 4, key[0], key[1])
         rates = _slow_rates(spp, dorm, alive, RG, ax, om)
         tot = 0.0
         for _, _, w in rates:
@@ -181,7 +183,11 @@ def richness_day(SPP, DORM, EXPO, N, KILL, FERM, RG, RPRM, KEYS, PIDS, day, stat
     if act.size == 0:
         return
     pids, keys = np.asarray(PIDS)[act], np.asarray(KEYS)[act]
-    u = uniforms(keys, pids, day, SITE_RICHNESS, 4 * G)  # block g = words 4g..4g+3
+    u = uniforms(keys, pids, day, SITE_RICHNESS, 2 * G)  # guild g: words 2g, 2g + 1
+    usplit = None
+    if KILL.shape[0]:  # guild g's kill split: block SPLIT_BLOCK + g // 4, word g % 4
+        usplit = np.column_stack([(w.astype(np.float64) + 0.5) * _INV_2_32 for b in range((G + 3) // 4) for w in
+                                  philox4x32_10(pids, day, SITE_RICHNESS, SPLIT_BLOCK + b, keys[:, 0], keys[:, 1])])
     e0, beta, lam, phi, om = RPRM[RP_E0], RPRM[RP_BETA], RPRM[RP_LAMBDA], RPRM[RP_PHI], RPRM[RP_OMEGA]
     recept = 1.0 + RPRM[RP_FERM] * np.asarray(FERM)[act]
     c = RPRM[RP_C0] * recept
@@ -201,12 +207,12 @@ def richness_day(SPP, DORM, EXPO, N, KILL, FERM, RG, RPRM, KEYS, PIDS, day, stat
             e = e0 * zinv ** beta
         kk = lam * KILL[act, g] if KILL.shape[0] else np.zeros(act.size)
         h = e + kk
-        XR = np.where(alive, binom_hazard(u[:, 4 * g], R, h), R)
+        XR = np.where(alive, binom_hazard(u[:, 2 * g], R, h), R)
         split = alive & (kk > 0.0) & (XR > 0)
         XU = np.zeros(act.size, np.int64)
         if split.any():
-            XU[split] = binom_prob(u[split, 4 * g + 2], XR[split], phi * kk[split] / h[split])
-        XC = np.where(alive, binom_hazard(u[:, 4 * g + 1], B, c), 0)
+            XU[split] = binom_prob(usplit[split, g], XR[split], phi * kk[split] / h[split])
+        XC = np.where(alive, binom_hazard(u[:, 2 * g + 1], B, c), 0)
         spp[:, g] = R - XR + XC
         dorm[:, g] = B + (XR - XU) - XC
     alive = Nact > 0.0

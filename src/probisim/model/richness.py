@@ -115,10 +115,10 @@ def guild_table(taxa: dict, residents: list[str], rp: RichnessParams, kref: np.n
         u = 1.0 - r - b
         if u <= 0 or (om == 0 and r < 1.0) or (e == 0 and r < 1.0):
             raise ConfigError(path=f"model.taxa.{name}.species_present", value=t.species_present,
-                              expected=f"a steady state the richness rates can reach: fewer than {pool / (1 + e / (c + om)):.4g} "
-                                       f"species present of a pool of {pool:g} (with extinction "
-                                       f"{e:g}, recolonisation {c:g}, reservoir loss {om:g} per day, and both of "
-                                       "extinction and reservoir loss positive)")
+                              expected="a steady state the richness rates can reach: fewer than "
+                                       f"{pool / (1 + e / (c + om)):.4g} species present of a pool of {pool:g} "
+                                       f"(with extinction {e:g}, recolonisation {c:g}, reservoir loss {om:g} per "
+                                       "day, and both of extinction and reservoir loss positive)")
         RG[g, RK.RG_POOL] = pool
         RG[g, RK.RG_KREF] = kref[g]
         RG[g, RK.RG_ACQ] = om * b / u
