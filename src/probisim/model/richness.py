@@ -36,9 +36,9 @@ class RichnessParams:
         doc="local extinction hazard of a present species at its guild's reference load")
     extinction_load_exponent: float = param(
         0.5, bounds=(0.0, 2.0),
-        source="assumption: neutral drift makes extinction likelier in small populations (Hubbell 2001); "
-               "exponent chosen so that fibre leaves richness about unchanged (Wastyk 2021) while an "
-               "antibiotic's collapse of a guild empties it (Palleja 2018)",
+        source="assumption: drift makes extinction likelier in small populations (Hubbell 2001, neutral theory: "
+               "exponent 1); 0.5 so that fibre moves richness little (Wastyk 2021) while an antibiotic's "
+               "collapse of a guild empties it (Palleja 2018)",
         doc="local extinction scales as (reference load / load)^exponent")
     recolonisation_per_day: float = param(
         0.06, unit="1/day per species", bounds=(0.0, 5.0),
