@@ -15,6 +15,10 @@ and one synthetic strain added through ``ModelConfig``):
   logistic update using the same ``vecmath._expm1`` per taxon and substep, but no noise,
   diet, host modulation, host state or mood, i.e. the attainable rate of the bare arithmetic
 
+and, timed the same way, ``richness`` -- :func:`probisim.kernels.richness.richness_day`, the
+species counts of the 11 resident guilds that the engine advances after each day step (its
+cost adds to the kernel's: ``richness_over_kernel_1thread`` in the ratios).
+
 Every configuration is timed in ``--reps`` batches of at least ``--min-s``
 seconds after a warm-up call, the configurations interleaved so that a busy
 neighbour on a shared machine hits them alike; the best batch is reported
@@ -53,7 +57,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from _machine import cpu_name  # noqa: E402  (benchmarks/_machine.py)
 
-from probisim.kernels import floor, rng, simd, step  # noqa: E402
+from probisim.kernels import floor, richness, rng, simd, step  # noqa: E402
 from probisim.kernels import layout as K  # noqa: E402
 from probisim.kernels import reference as R  # noqa: E402
 from probisim.model.compile import ModelConfig, compile_model  # noqa: E402
@@ -110,6 +114,7 @@ class Work:
         # KILL (0, S), "nobody has any kill today", and no WORK output
         self.KILL = np.zeros((0, S))
         self.keys = rng.participant_keys(SEED, pop.replicate, "dynamics")
+        self.FERM = np.ascontiguousarray(DRV[:, K.D_FERM])
         self.reset()
 
     def reset(self):
@@ -119,6 +124,7 @@ class Work:
         self.fail_day = np.zeros(n, np.int64)
         self.WORK = np.zeros((0, 2 * S))
         self.day = DAY_OFFSET
+        self.SPP, self.DORM = self.pop.SPP.copy(), self.pop.DORM.copy()
 
     def args(self):
         m, p = self.model, self.pop
@@ -132,6 +138,12 @@ class Work:
 
     def reference(self):
         R.step_day(*self.args())
+        self.day += 1
+
+    def richness(self):
+        m, p = self.model, self.pop
+        richness.richness_day(self.SPP, self.DORM, p.EXPO, self.N0, self.KILL, self.FERM, m.RG, m.RPRM, self.keys,
+                              p.pids, np.int64(self.day), self.status)
         self.day += 1
 
     def floor(self):
@@ -212,7 +224,7 @@ def run(args) -> dict:
     try:
         for n in sizes:
             w = Work(model, n)
-            configs = [(impl, t) for t in threads for impl in ("kernel", "floor")]
+            configs = [(impl, t) for t in threads for impl in ("kernel", "floor", "richness")]
             if n <= args.ref_max_n:
                 configs.append(("reference", 1))
             rates = {c: [] for c in configs}
@@ -252,6 +264,9 @@ def run(args) -> dict:
         "kernel_over_reference_1thread": ratio(rate("kernel", nn, 1), rate("reference", nn, 1)),
         "kernel_2threads_over_reference": ratio(rate("kernel", nn, 2), rate("reference", nn, 1)),
         "floor_2threads_over_1thread": ratio(rate("floor", nn, 2), rate("floor", nn, 1)),
+        # participant-steps/s are inverse costs: this is the richness cost over the day step's
+        "richness_over_kernel_1thread": ratio(rate("kernel", nn, 1), rate("richness", nn, 1)),
+        "richness_2threads_over_1thread": ratio(rate("richness", nn, 2), rate("richness", nn, 1)),
     }
     out["goals"] = {"kernel_over_floor_1thread": 0.5, "kernel_2threads_over_1thread": 1.7,
                     "kernel_over_reference_1thread": 3.0}

@@ -210,13 +210,15 @@ def _install_timers(cfg) -> _Timers:
 
     sim.Engine.advance = counting_advance
     T._undo.append((sim.Engine, "advance", timed_advance))
+    T.wrap(sim, "richness_day", lambda a, kw: f"{T.parent('trial.kernel (Engine.advance: step_day)')}"
+                                              f"{SUB}richness_day (species counts)")
     T.wrap(enrol, "generate", lambda a, kw: "enrol.generate (population traits)")
     T.wrap(enrol, "administer_instruments", lambda a, kw: "enrol.instruments (administer_instruments)")
     T.wrap(loop, "administer_instruments", lambda a, kw: "trial.instruments (administer_instruments)")
     T.wrap(instruments, "administer", lambda a, kw: f"{T.parent('trial.instruments (administer_instruments)')}"
                                                      f"{SUB}administer (item simulation + scoring)")
     T.wrap(loop, "measure_biomarkers", lambda a, kw: "trial.biomarkers (measure_biomarkers)")
-    for fn in ("qpcr", "strain_detection", "sequence_16s", "shannon", "simpson", "blood_panel"):
+    for fn in ("qpcr", "strain_detection", "sequence_16s", "species_16s", "blood_panel"):
         T.wrap(biomarkers, fn, lambda a, kw, fn=fn: f"trial.biomarkers (measure_biomarkers){SUB}{fn}")
     T.wrap(loop, "summarize_state", lambda a, kw: "trial.trajectories (summarize_state)")
     T.wrap(run, "randomize", lambda a, kw: "tables.randomize (randomize)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from probisim.config import describe_fields
 from probisim.model.params import HostParams, MicrobiomeParams, MoodParams
 from probisim.model.population import PopulationConfig, Traits
+from probisim.model.richness import RichnessParams
 from probisim.model.taxa import DEFAULT_STRAINS, DEFAULT_TAXA, Strain, Taxon
 
 DOC = Path(__file__).with_name("model.md")
@@ -56,6 +57,7 @@ def _emit():
     for cls, pre, title in [(MicrobiomeParams, "model.micro", "Microbiome (`model.micro`)"),
                             (HostParams, "model.host", "Host gut–brain axis (`model.host`)"),
                             (MoodParams, "model.mood", "Mood (`model.mood`)"),
+                            (RichnessParams, "model.richness", "Species richness (`model.richness`, §3.5)"),
                             (Taxon, "model.taxa.<name>", "Taxon fields (`model.taxa.<name>`, class defaults)"),
                             (Strain, "model.strains.<name>", "Strain fields (`model.strains.<name>`, class defaults)"),
                             (Traits, "population.traits",
@@ -75,6 +77,14 @@ def _emit():
     print("|---|" + "---|"*len(short) + "---|")
     for k, t in DEFAULT_TAXA.items():
         print(f"| {k} ({t.genus}) | " + " | ".join(fmt(float(getattr(t,c))) for c in cols) + f" | {t.source} |")
+    print()
+    print("#### Default species pools (§3.5)\n")
+    print("| taxon | regional pool (species) | present in the reference person (species) |")
+    print("|---|---|---|")
+    for k, t in DEFAULT_TAXA.items():
+        print(f"| {k} | {t.species_pool} | {fmt(float(t.species_present))} |")
+    print(f"| total | {sum(t.species_pool for t in DEFAULT_TAXA.values())} | "
+          f"{fmt(float(sum(t.species_present for t in DEFAULT_TAXA.values())))} |")
     print()
     print("#### Default strains\n")
     cols = ["genus","gastric_survival","growth_per_day","niche","congener_competition","reference_log10","noise_sd",

@@ -32,6 +32,8 @@ class Trajectory:
     H: np.ndarray  # (days+1, n, N_HOST)
     M: np.ndarray  # (days+1, n, 3)
     took: list  # per day: Engine.drivers' adherence masks
+    SPP: np.ndarray | None = None  # (days+1, n, G) species present per resident guild
+    DORM: np.ndarray | None = None  # (days+1, n, G) dormant species
 
 
 def run_days(model: CompiledModel, pop: Population, seed: int, groups, days: int, start_day: int = 0,
@@ -44,6 +46,7 @@ def run_days(model: CompiledModel, pop: Population, seed: int, groups, days: int
     p = pop.subset(np.arange(pop.n)) if copy else pop
     eng = Engine(model, p, seed)
     N, H, M, took = [p.N.copy()], [p.H.copy()], [p.M.copy()], []
+    SPP, DORM = [p.SPP.copy()], [p.DORM.copy()]
     for d in range(start_day, start_day + days):
         g = groups(d) if callable(groups) else groups
         DRV, IMM, KILL, tk = eng.drivers(d, g)
@@ -51,8 +54,10 @@ def run_days(model: CompiledModel, pop: Population, seed: int, groups, days: int
         N.append(p.N.copy())
         H.append(p.H.copy())
         M.append(p.M.copy())
+        SPP.append(p.SPP.copy())
+        DORM.append(p.DORM.copy())
         took.append(tk)
-    return Trajectory(np.array(N), np.array(H), np.array(M), took)
+    return Trajectory(np.array(N), np.array(H), np.array(M), took, np.array(SPP), np.array(DORM))
 
 
 def make_population(model: CompiledModel, n: int, seed: int, burn_in: int = 0, pids=None,

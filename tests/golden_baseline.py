@@ -126,8 +126,11 @@ def simulate_record() -> dict:
     taxa = list(res.abundance.coords["taxon"])
     figures.update({f"log10_{t}_mean_last": _num(np.mean(np.log10(np.maximum(ab[:, -1, k], 1.0))))
                     for k, t in enumerate(taxa)})
+    sp = res.species.values.sum(axis=-1)
+    figures["species_present_mean"] = [_num(np.mean(sp[:, 0])), _num(np.mean(sp[:, -1]))]
     hashes = {"abundance": table_hash({"v": ab}), "host": table_hash({"v": res.host.values}),
-              "mood": table_hash({"v": res.mood.values}), "traits": table_hash(res.traits)}
+              "mood": table_hash({"v": res.mood.values}), "traits": table_hash(res.traits),
+              "species": table_hash({"v": res.species.values})}
     return {"figures": figures, "hashes": hashes}
 
 

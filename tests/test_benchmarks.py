@@ -28,7 +28,8 @@ def _run(script: str, *args: str, threads: int = 2) -> dict:
 def test_bench_kernel_quick_reports_every_impl_and_ratio():
     d = _run("bench_kernel.py", "--quick", "--no-cold")
     seen = {(r["impl"], r["threads"]) for r in d["results"]}
-    assert seen == {("kernel", 1), ("kernel", 2), ("floor", 1), ("floor", 2), ("reference", 1)}
+    assert seen == {("kernel", 1), ("kernel", 2), ("floor", 1), ("floor", 2), ("richness", 1), ("richness", 2),
+                    ("reference", 1)}
     for r in d["results"]:
         assert r["n"] == 1000 and r["taxa"] == 20 and r["participant_steps_per_s"] > 0
     for k in ("kernel_over_floor_1thread", "kernel_2threads_over_1thread", "kernel_over_reference_1thread"):

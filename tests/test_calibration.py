@@ -6,7 +6,7 @@ import pytest
 from probisim.calibrate import effect_targets, format_table
 
 # targets the small version checks (trial targets with few replicates are too noisy for C1b)
-SMALL = {"C3", "C3b", "C5a", "C5b", "C6", "C7", "C8a"}
+SMALL = {"C3", "C3b", "C5a", "C5b", "C6", "C6b", "C7", "C8a"}
 
 
 def test_calibration_small():

@@ -43,7 +43,7 @@ _SCRIPT = textwrap.dedent("""
     for d in range(20):
         DRV, IMM, KILL, _ = eng.drivers(d, groups)
         eng.advance(d, DRV, IMM, KILL)
-    np.save(out, np.concatenate([pop.N, pop.H, pop.M], axis=1))
+    np.save(out, np.concatenate([pop.N, pop.H, pop.M, pop.SPP, pop.DORM], axis=1))
     print(numba.get_num_threads())
 """)
 
@@ -81,7 +81,7 @@ def test_set_num_threads_in_process_is_bit_identical():
         b = run_days(model, pop, 5, groups, 10)
     finally:
         numba.set_num_threads(before)
-    for x, y in ((a.N, b.N), (a.H, b.H), (a.M, b.M)):
+    for x, y in ((a.N, b.N), (a.H, b.H), (a.M, b.M), (a.SPP, b.SPP), (a.DORM, b.DORM)):
         np.testing.assert_array_equal(x, y)
 
 
@@ -105,6 +105,8 @@ def _assert_same(a, b, rows_a=slice(None), rows_b=slice(None)):
     np.testing.assert_array_equal(a.N[:, rows_a], b.N[:, rows_b])
     np.testing.assert_array_equal(a.H[:, rows_a], b.H[:, rows_b])
     np.testing.assert_array_equal(a.M[:, rows_a], b.M[:, rows_b])
+    np.testing.assert_array_equal(a.SPP[:, rows_a], b.SPP[:, rows_b])
+    np.testing.assert_array_equal(a.DORM[:, rows_a], b.DORM[:, rows_b])
 
 
 def test_participant_order_invariance(small):
@@ -125,7 +127,7 @@ def test_chunking_invariance(small):
     for rows in (np.arange(half), np.arange(half, pop.n)):
         sub = pop.subset(rows)
         parts.append(run_days(model, sub, seed, _arm_groups(sub), 15))
-    for name in ("N", "H", "M"):
+    for name in ("N", "H", "M", "SPP", "DORM"):
         whole = getattr(base, name)
         joined = np.concatenate([getattr(p, name) for p in parts], axis=1)
         np.testing.assert_array_equal(whole, joined)

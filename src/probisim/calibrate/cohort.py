@@ -13,10 +13,10 @@ import numpy as np
 
 from ..config import from_dict
 from ..kernels import rng
-from ..measure import biomarkers, instruments
+from ..measure import instruments
 from ..model import Engine, ModelConfig, PopulationConfig, compile_model, generate, resolve_defaults
 from ..trial.recall import RecallRing
-from ..trial.visits import lab_panel
+from ..trial.visits import lab_panel, sequence_species
 
 __all__ = ["Cohort"]
 
@@ -72,8 +72,7 @@ class Cohort:
         return lab_panel(self.model, self.pop, self.bkeys, self.day, sequencing)
 
     def species_richness(self) -> np.ndarray:
-        """Observed richness per person today: taxa with at least one read of 16S
-        sequencing (20,000 reads) of the resident community."""
-        res = ~self.model.is_strain
-        counts = biomarkers.sequence_16s(self.pop.N[:, res], keys=self.bkeys, pids=self.pop.pids, day=self.day)
-        return np.asarray(biomarkers.observed_richness(counts), dtype=np.float64)
+        """Observed species per person today: species with at least one read of 16S
+        sequencing at 20,000 reads (:func:`~probisim.trial.visits.sequence_species`),
+        which reads the guilds' species counts, the richness state."""
+        return sequence_species(self.model, self.pop, self.bkeys, self.day)["observed_species"]

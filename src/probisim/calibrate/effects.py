@@ -99,6 +99,12 @@ def _microbiome_targets(n: int, seed: int) -> list[Target]:
     gain, gci = _mean_ci(l1 - l0)
     out = [Target("C6", "Bifidobacterium gain under 8 g/d inulin, 3 wk (log10 vs placebo)", 0.1, 0.6, gain, gci,
                   "Kolida 2007; Ramnani 2015; So 2018")]
+    # alpha diversity about unchanged: the species the same people hold, with and without inulin
+    s0 = ctl.species.values[:, -1].sum(axis=1).astype(float)
+    s1 = inu.species.values[:, -1].sum(axis=1).astype(float)
+    dr, drci = _mean_ci(s1 / s0 - 1.0)
+    out.append(Target("C6b", "species richness change under 8 g/d inulin, 3 wk (fraction vs placebo; ~0)",
+                      -0.05, 0.05, dr, drci, "So 2018 (no change in alpha diversity)"))
     pro = simulate({"seed": seed, "n": n, "days": 42, "record_every": 1,
                     "interventions": [{"kind": "probiotic", "start_day": 0, "end_day": 28,
                                        "strains": {"L_helveticus_R0052": 5e9, "B_longum_R0175": 5e9}}]})

@@ -127,4 +127,6 @@ PHYSIOLOGICAL_LIMITS = ((H_CRP, 0.0, CRP_MAX_MG_L), (H_IL6, 0.0, IL6_MAX_PG_ML),
 
 #: draw sites inside the kernel (the counter's third word)
 SITE_MICROBIOME, SITE_MOOD = 0, 1
+#: draw site of the species-richness kernel (kernels.richness), same stream
+SITE_RICHNESS = 2
 

@@ -29,6 +29,10 @@ trial layer sees what an investigator would see.
   Strains are separate columns; since merging columns of a DM draw is a DM
   draw of the merged abundances, the caller may add a probiotic strain's
   column to its genus after sequencing (16S rarely separates strains).
+* :func:`species_16s` — the species behind a guild's reads: each guild's reads
+  are shared among its present species (the richness state) by a multinomial over
+  a log-normal rank-abundance shape, giving observed species (at least one read),
+  Shannon and Gini–Simpson diversity over species; a strain is one species.
 * :func:`shannon`, :func:`simpson` (Gini–Simpson, 1 − Σp²),
   :func:`observed_richness` — diversity from counts or proportions.
 * :func:`blood_panel` — hs-CRP, IL-6, cortisol, Kyn/Trp with unbiased
@@ -54,6 +58,7 @@ from numba import njit, prange
 from scipy.special import gammaincinv
 
 from ..kernels import rng
+from ..kernels.philox import _u01, philox4x32_10
 
 __all__ = [
     "SITES",
@@ -67,6 +72,9 @@ __all__ = [
     "shannon",
     "simpson",
     "observed_richness",
+    "species_16s",
+    "Species16S",
+    "species_shares",
     "blood_panel",
 ]
 
@@ -80,6 +88,7 @@ SITES: Mapping[str, int] = MappingProxyType(
         "reads": 5,  # uniforms: conditional binomial read counts, one per taxon
         "blood": 6,  # normals, one per analyte (BLOOD_ASSAYS order)
         "stool": 7,  # normals, one per stool sample (person and day): moisture / load factor
+        "species": 8,  # uniforms: a guild's reads among its species, one per pool species
     }
 )
 
@@ -391,6 +400,140 @@ def binom_ppf(u, n, p):
     if p <= 0.5:
         return _binom_search(u, n, p, False)
     return n - _binom_search(1.0 - u, n, 1.0 - p, True)
+
+
+# --------------------------------------------------------------------------
+# Species behind the guilds' reads
+# --------------------------------------------------------------------------
+class Species16S(NamedTuple):
+    """Species-level 16S summaries per sample."""
+
+    observed_species: np.ndarray  #: (n,) species with at least one read (strains included)
+    shannon: np.ndarray  #: (n,) Shannon diversity over species, nats
+    simpson: np.ndarray  #: (n,) Gini–Simpson diversity over species
+
+
+def species_shares(max_species: int, sd_log10: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rank-abundance of a guild's present species, for every count R = 1..max_species.
+
+    The R species' abundances are the log-normal quantiles
+    ``w_k = 10^(sd_log10 · Φ⁻¹((R − k − 0.5) / R))``, k = 0..R−1 (most abundant first).
+    Returns ``(offsets, shares)``: ``shares[offsets[R] + k] = w_k / Σ_{j≥k} w_j``, the
+    conditional share of species k in the reads left after species 0..k−1 (1 for the
+    last one), which is what the read chain draws."""
+    from scipy.special import ndtri
+
+    R = np.arange(max_species + 1)
+    offsets = np.concatenate([[0], np.cumsum(R)])[:-1].astype(np.int64)  # offsets[R] = R (R - 1) / 2
+    shares = np.empty(int(R.sum()))
+    for r in range(1, max_species + 1):
+        k = np.arange(r)
+        w = 10.0 ** (sd_log10 * ndtri((r - k - 0.5) / r))
+        tail = np.cumsum(w[::-1])[::-1]
+        sh = w / tail
+        sh[-1] = 1.0
+        shares[offsets[r]: offsets[r] + r] = sh
+    return offsets, shares
+
+
+def species_16s(
+    counts,
+    species,
+    pool,
+    *,
+    keys,
+    pids,
+    day,
+    sd_log10: float = 0.9,
+) -> Species16S:
+    """Observed species, Shannon and Gini–Simpson over species, from taxon-level reads.
+
+    ``counts`` (n, S) are the reads of every taxon (:func:`sequence_16s`), the first G
+    columns the resident guilds; ``species`` (n, G) how many species each guild holds
+    (the richness state) and ``pool`` (G,) each guild's regional pool size (it fixes the
+    draw columns: guild g's species k draws column ``sum(pool[:g]) + k``). A guild's
+    reads are shared among its species by a multinomial (a chain of conditional
+    binomials, each by inverse CDF of one uniform) over the log-normal rank-abundance of
+    :func:`species_shares`; the columns after the G-th (strains) are one species each.
+    Diversity is of the read proportions over all species. Draws from ``keys`` at site
+    ``species``, step = visit day, so a sample's result depends only on (key, pid, day)."""
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    species = np.ascontiguousarray(species, dtype=np.int64)
+    n, S = counts.shape
+    G = species.shape[1]
+    pool = np.asarray(pool, dtype=np.int64)
+    if species.shape[0] != n or G > S or pool.shape != (G,):
+        raise ValueError(f"counts {counts.shape}, species {species.shape} and pool {pool.shape} disagree")
+    if np.any(species < 0) or np.any(species > pool[None, :]):
+        raise ValueError("species counts must lie between 0 and the guild's pool size")
+    offsets, shares = species_shares(int(max(pool.max(initial=1), 1)), float(sd_log10))
+    col0 = np.concatenate([[0], np.cumsum(pool)])[:-1].astype(np.int64)
+    keys = np.ascontiguousarray(np.broadcast_to(np.asarray(keys, dtype=np.uint32), (n, 2)))
+    pids = np.ascontiguousarray(pids, dtype=np.uint32).reshape(-1)
+    steps = np.ascontiguousarray(np.broadcast_to(np.asarray(day, dtype=np.int64), (n,)) & 0xFFFFFFFF,
+                                 dtype=np.uint32)
+    obs, h, simp = _species_chain(counts, species, col0, offsets, shares, keys, pids, steps,
+                                  np.uint32(SITES["species"]))
+    return Species16S(obs, h, simp)
+
+
+@njit(cache=True, parallel=True)
+def _species_chain(counts, species, col0, offsets, shares, keys, pids, steps, site):
+    """Per sample: each guild's reads among its species (conditional binomials in rank
+    order), and the observed species, Shannon and Gini–Simpson of all species' reads."""
+    n, S = counts.shape
+    G = species.shape[1]
+    obs = np.zeros(n, np.int64)
+    hs = np.zeros(n)
+    simp = np.zeros(n)
+    for r in prange(n):
+        depth = 0
+        for i in range(S):
+            depth += counts[r, i]
+        if depth == 0:
+            hs[r] = np.nan
+            simp[r] = np.nan
+            continue
+        inv = 1.0 / depth
+        k0 = keys[r, 0]
+        k1 = keys[r, 1]
+        blk = -1
+        w0 = w1 = w2 = w3 = np.uint32(0)
+        o = 0
+        h = 0.0
+        sq = 0.0
+        for i in range(S):
+            left = counts[r, i]
+            if left == 0:
+                continue
+            R = species[r, i] if i < G else 1
+            if R < 1:
+                R = 1  # reads without a species on record: one species
+            base = offsets[R]
+            for k in range(R):
+                if k == R - 1:
+                    c = left
+                else:
+                    j = col0[i] + k
+                    b = j >> 2
+                    if b != blk:
+                        w0, w1, w2, w3 = philox4x32_10(pids[r], steps[r], site, b, k0, k1)
+                        blk = b
+                    m = j & 3
+                    w = w0 if m == 0 else (w1 if m == 1 else (w2 if m == 2 else w3))
+                    c = binom_ppf(_u01(w), left, shares[base + k])
+                if c > 0:
+                    o += 1
+                    p = c * inv
+                    h -= p * math.log(p)
+                    sq += p * p
+                    left -= c
+                if left == 0:
+                    break
+        obs[r] = o
+        hs[r] = h
+        simp[r] = 1.0 - sq
+    return obs, hs, simp
 
 
 # --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 from ..config import ConfigError, param
 from ..kernels import layout as K
 from .params import HostParams, MicrobiomeParams, MoodParams, pack_params
+from .richness import RichnessParams, check_slow_rates, guild_table, pack_richness
 from .taxa import DEFAULT_STRAINS, DEFAULT_TAXA, Strain, Taxon
 
 __all__ = ["ModelConfig", "CompiledModel", "compile_model"]
@@ -27,6 +28,8 @@ class ModelConfig:
     micro: MicrobiomeParams = param(default_factory=MicrobiomeParams, doc="microbiome numerics and diet kinetics")
     host: HostParams = param(default_factory=HostParams, doc="gut-brain axis parameters")
     mood: MoodParams = param(default_factory=MoodParams, doc="latent mood dynamics")
+    richness: RichnessParams = param(default_factory=RichnessParams,
+                                     doc="species richness of the resident guilds (colonisation, extinction, kill)")
     taxa: dict[str, Taxon] = param(default_factory=lambda: dict(DEFAULT_TAXA),
                                    doc="resident guilds (add or modify by name)")
     strains: dict[str, Strain] = param(default_factory=lambda: dict(DEFAULT_STRAINS),
@@ -58,6 +61,8 @@ class CompiledModel:
     survival: np.ndarray  # (S,) gastric survival (strains), 0 for residents
     fermented_cells: np.ndarray  # (S,) cells/g/day at steady state per serving
     antibiotic_sensitivity: np.ndarray  # (S,)
+    RG: np.ndarray  # (G, N_RG) species pool, reference load, acquisition rate of each resident guild
+    RPRM: np.ndarray  # (N_RICH_PARAMS,) the richness parameters (kernels.richness)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -237,7 +242,9 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
         # every mood up (and cortisol up), a route that is not microbial.
         for k in (K.P_CORT_VAG, K.P_P_VAG, K.P_A_VAG, K.P_D_VAG):
             PRM[k] = 0.0
+    RG = guild_table(cfg.taxa, residents, cfg.richness, TP[: len(residents), K.TP_KREF])
+    check_slow_rates(RG, cfg.richness)
     return CompiledModel(config=cfg, taxa=names, is_strain=is_strain, genus=genus, TP=TP, ALPHA=A,
                          NORMS=NORMS, PRM=PRM, kappa_ref=kappa_ref,
                          baseline_sd_log10=sd, baseline_skew=skew, survival=surv, fermented_cells=ferm,
-                         antibiotic_sensitivity=abx)
+                         antibiotic_sensitivity=abx, RG=RG, RPRM=pack_richness(cfg.richness))

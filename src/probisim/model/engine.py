@@ -21,6 +21,7 @@ from ..core.errors import SimulationError
 from ..core.named_array import NamedArray
 from ..kernels import layout as K
 from ..kernels import rng
+from ..kernels.richness import richness_day
 from ..kernels.step import step_day
 from .compile import CompiledModel, ModelConfig, check_intervention_names, compile_model
 from .interventions import DayContext, Intervention, resolve_end_day
@@ -160,6 +161,9 @@ class Engine:
         p, m = self.pop, self.model
         step_day(p.N, p.H, p.M, p.T, p.KAPPA, p.CSENS, p.CPRESS, DRV, IMM, KILL, m.TP, m.ALPHA, m.NORMS,
                    m.PRM, self.keys, p.pids, np.int64(day + DAY_OFFSET), self.status, self.fail_day, self.WORK)
+        # the species of each guild, from the day's end-of-day loads, kill and fermented food
+        richness_day(p.SPP, p.DORM, p.EXPO, p.N, KILL, np.ascontiguousarray(DRV[:, K.D_FERM]), m.RG, m.RPRM,
+                     self.keys, p.pids, np.int64(day + DAY_OFFSET), self.status)
         bad = np.flatnonzero(self.status != K.STATUS_OK)
         if bad.size:
             self._fail(bad, day, IMM, KILL)
@@ -283,6 +287,8 @@ class SimResult:
     traits: dict[str, np.ndarray]
     wall_s: float
     extra: dict = field(default_factory=dict)
+    #: species present per resident guild (participant x day x guild), the richness state
+    species: NamedArray | None = None
 
     def summary(self) -> dict:
         """Mean of every recorded variable on the first and last recorded day."""
@@ -372,11 +378,12 @@ def _simulate(cfg: SimConfig, progress: bool) -> SimResult:
     ab = np.empty((cfg.n, len(rec_days), model.n_taxa))
     ho = np.empty((cfg.n, len(rec_days), K.N_HOST))
     mo = np.empty((cfg.n, len(rec_days), K.N_MOOD))
+    sp = np.empty((cfg.n, len(rec_days), pop.SPP.shape[1]), np.int64)
     groups = [(np.arange(cfg.n), cfg.interventions)] if cfg.interventions else []
     r = 0
     for day in range(0, cfg.days + 1):
         if day == rec_days[r]:  # start of day `day`: before its interventions
-            ab[:, r], ho[:, r], mo[:, r] = pop.N, pop.H, pop.M
+            ab[:, r], ho[:, r], mo[:, r], sp[:, r] = pop.N, pop.H, pop.M, pop.SPP
             r += 1
             if r == len(rec_days):
                 break
@@ -395,7 +402,10 @@ def _simulate(cfg: SimConfig, progress: bool) -> SimResult:
                         {**pc, "variable": np.asarray(K.HOST_NAMES)}, HOST_UNITS),
         mood=NamedArray("mood", mo, ("participant", "day", "variable"),
                         {**pc, "variable": np.asarray(K.MOOD_NAMES)}, "latent (community SD units)"),
-        traits=pop.traits, wall_s=time.perf_counter() - t0)
+        traits=pop.traits, wall_s=time.perf_counter() - t0,
+        species=NamedArray("species", sp, ("participant", "day", "guild"),
+                           {**pc, "guild": np.asarray([t for t, s in zip(model.taxa, model.is_strain) if not s])},
+                           "species present"))
 
 
 def _progress(total: int, enabled: bool, desc: str | None = None):

@@ -20,6 +20,7 @@ from ..config import ConfigError, param
 from ..kernels import layout as K
 from ..kernels import rng
 from .compile import CompiledModel
+from .richness import initial_species
 
 __all__ = ["TraitDist", "PopulationConfig", "Population", "generate", "PRESETS", "TRAITS"]
 
@@ -258,6 +259,9 @@ class Population:
     N: np.ndarray  # (n, S)
     H: np.ndarray  # (n, N_HOST)
     M: np.ndarray  # (n, 3)
+    SPP: np.ndarray  # (n, G) int64 species present per resident guild (model/richness.py)
+    DORM: np.ndarray  # (n, G) int64 dormant species (within reach, not in the community)
+    EXPO: np.ndarray  # (n,) exposure to the regional species pool (1 = reference)
 
     @property
     def n(self) -> int:
@@ -269,7 +273,8 @@ class Population:
                           traits={k: v[idx].copy() for k, v in self.traits.items()}, T=self.T[idx].copy(),
                           KAPPA=self.KAPPA[idx].copy(), CSENS=self.CSENS[idx].copy(),
                           CPRESS=self.CPRESS[idx].copy(), N=self.N[idx].copy(), H=self.H[idx].copy(),
-                          M=self.M[idx].copy())
+                          M=self.M[idx].copy(), SPP=self.SPP[idx].copy(), DORM=self.DORM[idx].copy(),
+                          EXPO=self.EXPO[idx].copy())
 
 
 def left_skewed(z: np.ndarray, lam) -> np.ndarray:
@@ -374,5 +379,6 @@ def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, repl
     H[:, K.H_CON] = 0.0
     H[:, K.H_DOPA] = 1.0
     M = np.column_stack([T[:, K.T_PSET], T[:, K.T_ASET], T[:, K.T_DSET]])
+    SPP, DORM, EXPO = initial_species(model, N, traits["fermented_servings_per_day"], keys, pids)
     return Population(pids=pids, replicate=replicate, traits=traits, T=T, KAPPA=KAPPA, CSENS=CSENS,
-                      CPRESS=CPRESS, N=N, H=H, M=M)
+                      CPRESS=CPRESS, N=N, H=H, M=M, SPP=SPP, DORM=DORM, EXPO=EXPO)

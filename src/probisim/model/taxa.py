@@ -12,11 +12,11 @@ with its resident congeners.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..config import ConfigError, param
 
-__all__ = ["Taxon", "Strain", "DEFAULT_TAXA", "DEFAULT_STRAINS", "RESOURCES"]
+__all__ = ["Taxon", "Strain", "DEFAULT_TAXA", "DEFAULT_STRAINS", "RESOURCES", "SPECIES_DEFAULTS"]
 
 #: Diet substrates a taxon's growth can respond to (Michaelis–Menten in the kernel).
 RESOURCES = ("fibre", "inulin", "fos", "gos", "sugar")
@@ -29,6 +29,8 @@ _SRC_RESPONSE = "assumption: sign per model brief §2-§4; size not measured (0 
 _SRC_DOPA = ("producers per Maini Rekdal 2019 (Science 364:eaau6323) and van Kessel 2019 (Nat Commun 10:310): "
              "tyrosine decarboxylases of Enterococcus and Lactobacillus turn L-DOPA into dopamine; "
              "per-cell rates in the gut not measured")
+_SRC_SPECIES = ("Qin 2010 (Nature 464:59): 1,000-1,150 prevalent species in a cohort, >= 160 per person; "
+                "split among guilds as an assumption (Lachnospiraceae and Ruminococcaceae hold most species)")
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,22 @@ class Taxon:
     antibiotic_sensitivity: float = param(1.0, unit="fraction of course kill rate", bounds=(0.0, 5.0),
                                           source="Dethlefsen & Relman 2011 (PNAS 108:4554)",
                                           doc="multiplier on an antibiotic course's kill rate")
+    # species richness of the guild (model/richness.py; defaults per guild in SPECIES_DEFAULTS)
+    species_pool: int = param(10, unit="species", bounds=(1, 1000), integer=True,
+                              source=_SRC_SPECIES,
+                              doc="species of this guild in the regional pool (found across a population)")
+    species_present: float = param(2.0, unit="species", bounds=(1.0, 1000.0),
+                                   source=_SRC_SPECIES,
+                                   doc="mean species present in the reference person (reference load, no "
+                                       "fermented food, exposure 1)")
     source: str = param("",
                         source="scale: free-text provenance of the entry, no effect on the model",
                         doc="literature for this guild's role")
+
+    def __post_init__(self):
+        if self.species_present > self.species_pool:
+            raise ConfigError(path="species_present", value=self.species_present,
+                              expected=f"at most species_pool ({self.species_pool})")
 
 
 @dataclass(frozen=True)
@@ -286,3 +301,31 @@ DEFAULT_STRAINS: dict[str, Strain] = {
         gastric_survival=0.2, growth_per_day=0.0, niche=0.0, congener_competition=0.0,
         source="synthetic: colonizes transiently, has no host activity"),
 }
+
+
+# --------------------------------------------------------------------------
+# Species richness per guild: (regional pool, mean present in the reference
+# person). The pools sum to 1,000 species and the reference person carries 200
+# (Qin 2010: 1,000-1,150 prevalent species in 124 Europeans, at least 160 per
+# person). The split among guilds is an assumption following where gut species
+# diversity lies: most in the Clostridiales (Ruminococcaceae with Faecalibacterium,
+# Lachnospiraceae with Roseburia, Coprococcus and Eubacterium), then the
+# Bacteroidales; a few species per person of Bifidobacterium (Turroni 2009), of
+# lactobacilli, streptococci and lactic cocci (many food-borne and transient), of
+# Enterobacteriaceae, pathogenic clostridia and Akkermansia.
+# --------------------------------------------------------------------------
+SPECIES_DEFAULTS: dict[str, tuple[int, float]] = {
+    "Bacteroides": (150, 30.0),
+    "Faecalibacterium": (280, 55.0),
+    "Roseburia_Coprococcus": (230, 45.0),
+    "Bifidobacterium": (15, 4.0),
+    "Lactobacillus": (25, 3.0),
+    "Enterobacteriaceae": (12, 2.0),
+    "Clostridium_pathogenic": (12, 2.0),
+    "Akkermansia": (5, 1.0),
+    "Alistipes": (40, 8.0),
+    "Eubacterium": (206, 45.0),
+    "Streptococcus": (25, 5.0),
+}
+DEFAULT_TAXA = {name: replace(t, species_pool=SPECIES_DEFAULTS[name][0], species_present=SPECIES_DEFAULTS[name][1])
+                for name, t in DEFAULT_TAXA.items()}

@@ -33,8 +33,8 @@ __all__ = ["Arm", "Criterion", "Screening", "Randomization", "Schedule", "Dropou
 
 #: biomarker endpoints available at biomarker visits
 BIOMARKER_ENDPOINTS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp", "shannon", "simpson",
-                       "log10_Bifidobacterium", "log10_Lactobacillus", "log10_Faecalibacterium",
-                       "log10_Enterobacteriaceae")
+                       "observed_species", "log10_Bifidobacterium", "log10_Lactobacillus",
+                       "log10_Faecalibacterium", "log10_Enterobacteriaceae")
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def _check_endpoints_and_criteria(cfg: TrialConfig) -> None:
         scores |= set(instruments.INSTRUMENTS[inst].scales)
     scores |= set(BIOMARKER_ENDPOINTS)
     if not sched.sequencing_16s:
-        scores -= {"shannon", "simpson"}
+        scores -= {"shannon", "simpson", "observed_species"}
     for k, e in enumerate(cfg.endpoints):
         if e.score not in scores:
             raise ConfigError(path=f"endpoints[{k}].score", value=e.score,

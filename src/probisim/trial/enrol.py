@@ -144,4 +144,6 @@ def concat_populations(pops: list[Population]) -> Population:
                       traits={k: cat([p.traits[k] for p in pops]) for k in pops[0].traits},
                       T=cat([p.T for p in pops]), KAPPA=cat([p.KAPPA for p in pops]),
                       CSENS=cat([p.CSENS for p in pops]), CPRESS=cat([p.CPRESS for p in pops]),
-                      N=cat([p.N for p in pops]), H=cat([p.H for p in pops]), M=cat([p.M for p in pops]))
+                      N=cat([p.N for p in pops]), H=cat([p.H for p in pops]), M=cat([p.M for p in pops]),
+                      SPP=cat([p.SPP for p in pops]), DORM=cat([p.DORM for p in pops]),
+                      EXPO=cat([p.EXPO for p in pops]))

@@ -15,7 +15,7 @@ from ..kernels import layout as K
 from ..measure import biomarkers, instruments
 from .recall import RecallRing
 
-__all__ = ["administer_instruments", "measure_biomarkers", "lab_panel"]
+__all__ = ["administer_instruments", "measure_biomarkers", "lab_panel", "sequence_species"]
 
 
 def administer_instruments(names, recall: RecallRing, day: int, keys, pids, given=None) -> dict[str, np.ndarray]:
@@ -48,9 +48,9 @@ def measure_biomarkers(model, pop, keys, day, attend, sequencing=True) -> dict[s
 def lab_panel(model, pop, keys, day, sequencing=True) -> dict[str, np.ndarray]:
     """What the lab reports at a visit: stool qPCR (log10 cells/g, detection
     limit 10^4), strain-specific qPCR (positive at >= 10^3.5 cells/g), 16S
-    sequencing at 20,000 reads (Dirichlet-multinomial) with Shannon and
-    Gini-Simpson diversity of the resident guilds, and the blood panel with
-    assay error and limits of detection."""
+    sequencing (:func:`sequence_species`: observed species, Shannon and
+    Gini-Simpson diversity over species), and the blood panel with assay error and
+    limits of detection."""
     out = {}
     res = ~model.is_strain
     q = biomarkers.qpcr(pop.N[:, res], keys=keys, pids=pop.pids, day=day,
@@ -63,9 +63,7 @@ def lab_panel(model, pop, keys, day, sequencing=True) -> dict[str, np.ndarray]:
         for k, t in enumerate(t for t, s in zip(model.taxa, model.is_strain) if s):
             out[f"detected_{t}"] = det[:, k].astype(np.float64)
     if sequencing:
-        counts = biomarkers.sequence_16s(pop.N[:, res], keys=keys, pids=pop.pids, day=day)
-        out["shannon"] = np.asarray(biomarkers.shannon(counts), dtype=np.float64)
-        out["simpson"] = np.asarray(biomarkers.simpson(counts), dtype=np.float64)
+        out.update(sequence_species(model, pop, keys, day))
     blood = biomarkers.blood_panel(pop.H[:, K.H_IL6], pop.H[:, K.H_CRP], pop.H[:, K.H_CORT], pop.H[:, K.H_KT],
                                    keys=keys, pids=pop.pids, day=day)
     out["il6_pg_ml"] = blood["il6_pg_per_ml"]
@@ -73,3 +71,16 @@ def lab_panel(model, pop, keys, day, sequencing=True) -> dict[str, np.ndarray]:
     out["cortisol_nmol_l"] = blood["cortisol_nmol_per_l"]
     out["kyn_trp"] = blood["kyn_trp"]
     return out
+
+
+def sequence_species(model, pop, keys, day, read_depth: int = 20000) -> dict[str, np.ndarray]:
+    """16S sequencing of stool at ``read_depth`` reads: the taxa's reads by a
+    Dirichlet-multinomial (residents and simulated strains), each guild's reads shared
+    among the species it holds (the richness state, ``pop.SPP``), a strain being one
+    species. Returns ``observed_species`` (species with at least one read), ``shannon``
+    (nats) and ``simpson`` (Gini-Simpson), all over species."""
+    counts = biomarkers.sequence_16s(pop.N, keys=keys, pids=pop.pids, day=day, read_depth=read_depth)
+    sp = biomarkers.species_16s(counts, pop.SPP, model.RG[:, 0], keys=keys, pids=pop.pids, day=day,
+                                sd_log10=model.config.richness.species_abundance_sd_log10)
+    return {"observed_species": sp.observed_species.astype(np.float64), "shannon": sp.shannon,
+            "simpson": sp.simpson}

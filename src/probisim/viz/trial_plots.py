@@ -37,7 +37,8 @@ def _unit(score: str) -> str:
         return f"{score} score ({info['range'][0]}-{info['range'][1]}, " \
                f"{'lower' if info['lower_is_better'] else 'higher'} is better)"
     units = {"crp_mg_l": "CRP (mg/L)", "il6_pg_ml": "IL-6 (pg/mL)", "cortisol_nmol_l": "cortisol (nmol/L)",
-             "kyn_trp": "kynurenine/tryptophan ratio", "shannon": "Shannon diversity (nats)"}
+             "kyn_trp": "kynurenine/tryptophan ratio", "shannon": "Shannon diversity over species (nats)",
+             "observed_species": "observed species (16S, 20,000 reads)"}
     if score.startswith("log10_"):
         return f"{score[6:]} (log10 cells/g)"
     return units.get(score, score)
