@@ -254,7 +254,7 @@ def test_hedges_g_matches_loop_and_is_affine_invariant(seed, R, n, miss, scale, 
         y1 = y[r][(arm[r] == 1) & np.isfinite(y[r])]
         y0 = y[r][(arm[r] == 0) & np.isfinite(y[r])]
         n1, n0 = len(y1), len(y0)
-        if n1 < 1 or n0 < 1 or n1 + n0 < 3:
+        if n1 < 1 or n0 < 1 or n1 + n0 < 4:  # at N = 3 the small-sample factor J is 0
             assert np.isnan(res["g"][r])
             continue
         sp = np.sqrt((np.sum((y1 - y1.mean()) ** 2) + np.sum((y0 - y0.mean()) ** 2)) / (n1 + n0 - 2))

@@ -39,8 +39,9 @@ def hedges_g(
     dict of arrays, each of length R
         ``g``, ``se``, ``var`` (= se**2), ``ci_low``, ``ci_high``, ``d``
         (uncorrected Cohen's d, same sign convention), ``n1`` (treatment),
-        ``n2`` (control). NaN unless n1, n2 >= 1, n1 + n2 >= 3 and the pooled
-        SD is positive.
+        ``n2`` (control). NaN unless n1, n2 >= 1, n1 + n2 >= 4 and the pooled
+        SD is positive (at N = 3 the small-sample factor J is 0, so g would be 0
+        whatever the data).
     """
     _check_alpha(alpha)
     y2, _, a2 = _prepare(y, None, arm)
@@ -51,11 +52,11 @@ def hedges_g(
     sign = -1.0 if lower_is_better else 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         sp = np.sqrt((ss1 + ss2) / (N - 2))
-        defined = (n1 >= 1) & (n2 >= 1) & (N >= 3) & (sp > 0)
+        defined = (n1 >= 1) & (n2 >= 1) & (N >= 4) & (sp > 0)
         d = np.where(defined, sign * (m1 - m2) / sp, np.nan)
         J = 1.0 - 3.0 / (4.0 * N - 9.0)
         g = J * d
-        var = N / (n1 * n2) + g**2 / (2.0 * N)
+        var = np.where(defined, N / (n1 * n2) + g**2 / (2.0 * N), np.nan)
     se = np.sqrt(var)
     z = stats.norm.ppf(1.0 - alpha / 2.0)
     return {

@@ -1,4 +1,6 @@
-"""Random-effects meta-analysis of replicate trials (REML tau^2, pooled SMD, I^2)."""
+"""Random-effects meta-analysis (tau^2 by DerSimonian-Laird, REML or Paule-Mandel;
+Wald or Hartung-Knapp-Sidik-Jonkman interval), of replicate trials or of published
+studies."""
 
 from __future__ import annotations
 
@@ -46,19 +48,45 @@ def _reml_tau2(
     return tau2, False
 
 
+def _pm_tau2(y: FloatArray, v: FloatArray) -> float:
+    """Paule-Mandel tau^2: the root of Q(tau^2) = k - 1, where
+    Q(tau^2) = sum w_i (y_i - mu_w)^2 with w_i = 1/(v_i + tau^2); 0 when Q(0) <= k - 1."""
+    from scipy.optimize import brentq
+
+    k = y.size
+
+    def excess(t2: float) -> float:
+        w = 1.0 / (v + t2)
+        mu = (w * y).sum() / w.sum()
+        return float((w * (y - mu) ** 2).sum() - (k - 1))
+
+    if excess(0.0) <= 0.0:
+        return 0.0
+    hi = max(float(np.var(y, ddof=1)), 1e-8)
+    while excess(hi) > 0.0:
+        hi *= 2.0
+    return float(brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14, maxiter=500))
+
+
 def random_effects_meta(
     estimates: ArrayLike,
     variances: ArrayLike,
     *,
-    method: Literal["DL", "REML"] = "REML",
+    method: Literal["DL", "REML", "PM"] = "REML",
     alpha: float = 0.05,
     prediction: Literal["t", "z"] = "t",
+    ci: Literal["z", "hksj"] = "z",
 ) -> dict[str, float]:
     """Inverse-variance random-effects meta-analysis.
 
-    tau^2 by DerSimonian-Laird (closed form) or REML (Fisher scoring, as
-    metafor's ``rma``). The pooled estimate uses weights ``1/(v + tau^2)``
-    with a normal (z) CI and test. I^2 and H^2 follow metafor:
+    Model: ``y_i = mu + u_i + e_i`` with ``u_i ~ N(0, tau^2)`` and
+    ``e_i ~ N(0, v_i)``, ``v_i`` known. tau^2 by DerSimonian-Laird (closed
+    form), REML (Fisher scoring, as metafor's ``rma``) or Paule-Mandel (the
+    tau^2 at which the generalised Q equals its degrees of freedom; metafor's
+    ``method="PM"``). The pooled estimate uses weights ``1/(v + tau^2)``; its
+    interval and test are normal (``ci="z"``) or Hartung-Knapp-Sidik-Jonkman
+    (``ci="hksj"``: ``se^2 = sum w_i (y_i - mu)^2 / ((k - 1) sum w_i)`` with
+    t(k-1) quantiles, metafor's ``test="knha"``; recommended for few studies). I^2 and H^2 follow metafor:
     ``I^2 = tau^2 / (tau^2 + s^2)``, ``H^2 = (tau^2 + s^2) / s^2`` with the
     "typical" within-study variance
     ``s^2 = (k-1) sum(w) / (sum(w)^2 - sum(w^2))`` (Higgins & Thompson 2002),
@@ -69,7 +97,7 @@ def random_effects_meta(
     estimates, variances : array (k,)
         Study effects and their sampling variances (> 0). Studies where either
         is NaN/inf are dropped.
-    method : {"DL", "REML"}
+    method : {"DL", "REML", "PM"}
     alpha : float
     prediction : {"t", "z"}
         Prediction interval ``mu +- crit * sqrt(se^2 + tau^2)`` with
@@ -83,11 +111,14 @@ def random_effects_meta(
         ``tau``, ``q``, ``df`` (k-1), ``p_q`` (chi-square test of
         heterogeneity), ``i2_percent`` (0-100), ``h2``, ``pi_low``,
         ``pi_high``, ``estimate_fe`` (fixed-effect), ``k``, ``method``,
-        ``converged``.
+        ``converged``, ``ci_method``; ``z`` and ``p`` are the t statistic and
+        its t(k-1) p-value with ``ci="hksj"``.
     """
     _check_alpha(alpha)
-    if method not in ("DL", "REML"):
-        raise ValueError(f"method must be 'DL' or 'REML', got {method!r}")
+    if method not in ("DL", "REML", "PM"):
+        raise ValueError(f"method must be 'DL', 'REML' or 'PM', got {method!r}")
+    if ci not in ("z", "hksj"):
+        raise ValueError(f"ci must be 'z' or 'hksj', got {ci!r}")
     if prediction not in ("t", "z"):
         raise ValueError(f"prediction must be 't' or 'z', got {prediction!r}")
     y = np.asarray(estimates, dtype=np.float64).ravel()
@@ -103,7 +134,7 @@ def random_effects_meta(
     if k == 0:
         keys = ("estimate", "se", "ci_low", "ci_high", "z", "p", "tau2", "tau", "q", "df", "p_q",
                 "i2_percent", "h2", "pi_low", "pi_high", "estimate_fe")
-        return {**dict.fromkeys(keys, nan), "k": 0, "method": method, "converged": False}
+        return {**dict.fromkeys(keys, nan), "k": 0, "method": method, "converged": False, "ci_method": ci}
 
     w = 1.0 / v
     sw, sw2 = w.sum(), (w**2).sum()
@@ -119,23 +150,30 @@ def random_effects_meta(
         s2 = df * sw / (sw**2 - sw2)
         if method == "REML":
             tau2, converged = _reml_tau2(y, v, tau2)
+        elif method == "PM":
+            tau2 = _pm_tau2(y, v)
     ws = 1.0 / (v + tau2)
     mu = float((ws * y).sum() / ws.sum())
     se = float(np.sqrt(1.0 / ws.sum()))
     zc = float(stats.norm.ppf(1.0 - alpha / 2.0))
+    se_pi = se
+    if ci == "hksj" and k >= 2:
+        se = float(np.sqrt((ws * (y - mu) ** 2).sum() / ((k - 1) * ws.sum())))
+        zc = float(stats.t.ppf(1.0 - alpha / 2.0, k - 1))
     z = mu / se
+    p_val = float(2.0 * stats.t.sf(abs(z), k - 1)) if ci == "hksj" and k >= 2 else float(2.0 * stats.norm.sf(abs(z)))
     if prediction == "t":
         crit = float(stats.t.ppf(1.0 - alpha / 2.0, k - 2)) if k >= 3 else nan
     else:
         crit = zc
-    half_pi = crit * np.sqrt(se**2 + tau2)
+    half_pi = crit * np.sqrt(se_pi**2 + tau2)
     return {
         "estimate": mu,
         "se": se,
         "ci_low": mu - zc * se,
         "ci_high": mu + zc * se,
         "z": z,
-        "p": float(2.0 * stats.norm.sf(abs(z))),
+        "p": p_val,
         "tau2": float(tau2),
         "tau": float(np.sqrt(tau2)),
         "q": q,
@@ -149,6 +187,7 @@ def random_effects_meta(
         "k": k,
         "method": method,
         "converged": converged,
+        "ci_method": ci,
     }
 
 
