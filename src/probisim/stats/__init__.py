@@ -56,9 +56,11 @@ from .effects import hedges_g, within_arm_smd
 from .endpoint import across_replicates, analyze_endpoint
 from .imputation import multiple_imputation_ancova, rubin_pool
 from .meta import random_effects_meta
+from .mmrm import MMRMResult, mmrm
+from .mi_history import mi_ancova_history
 from .responders import responders
 from .summary import power, summarize
 
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
-           "multiple_imputation_ancova", "rubin_pool", "power", "summarize", "random_effects_meta",
-           "analyze_endpoint", "across_replicates"]
+           "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "random_effects_meta",
+           "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult"]
