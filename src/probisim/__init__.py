@@ -6,6 +6,7 @@ use, so ``import probisim`` stays cheap)::
     import probisim
     res = probisim.simulate({"n": 200, "days": 28})
     trial = probisim.run_trial(probisim.load_trial_config("experiments/stress_anxiety_6wk.toml"))
+    real = probisim.analyze("trial_long.csv", "analysis_plan.toml")   # one real trial
 """
 
 from importlib import import_module
@@ -20,6 +21,7 @@ _API = {
     "ModelConfig": "model", "compile_model": "model",
     "PopulationConfig": "model", "generate": "model",
     "ConfigError": "config",
+    "analyze": "analysis", "AnalysisPlan": "analysis", "AnalysisResult": "analysis",
 }
 __all__ = sorted(_API)
 

@@ -163,6 +163,25 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def cmd_analyze(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ..analysis import analyze, load_plan
+    from ..core.outdir import OutputClaim
+
+    data = Path(args.data)
+    if not data.is_file():
+        raise CLIError(f"DATA = '{data}': no such file; expected a CSV table in long format")
+    plan = load_plan(args.config)
+    out = args.out if args.out is not None else str(Path("results") / plan.name)
+    with _sigterm_as_interrupt(), OutputClaim(out, force=args.force) as claim:
+        result = analyze(data, plan)
+        path = result.write(out, figures=not args.no_figures, fmt=args.format, claim=claim)
+    print(path)
+    return 0
+
+
 def _table(rows: list[list[str]], head: list[str]) -> str:
     rows = [[str(c) for c in r] for r in rows]
     w = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
@@ -406,6 +425,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress bar or log messages")
     r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
     r.set_defaults(func=cmd_run)
+
+    an = sub.add_parser("analyze", help="analyse one real trial (long-format CSV) and write a results directory",
+                        formatter_class=fmt,
+                        description="Analyse one trial's data with the statistics of the simulated trials "
+                                    "(covariate ANCOVA at each visit, MI from the visit history and from baseline, "
+                                    "MMRM, Hedges' g, responders and remission with non-responder imputation) and "
+                                    "write effects.csv, visit_means.csv, flow.csv, summary.json, report.md, "
+                                    "plan.toml and figures/.",
+                        epilog="example:\n  probisim analyze trial_long.csv --config plan.toml --out results/mytrial\n"
+                               "The plan's keys are described in docs/statistics.md.")
+    an.add_argument("data", metavar="DATA", help="CSV, one row per participant and visit")
+    an.add_argument("--config", required=True, metavar="PLAN", help="analysis plan (TOML)")
+    an.add_argument("--out", metavar="DIR", help="results directory (default: results/<plan name>/)")
+    an.add_argument("--force", action="store_true",
+                    help="replace an existing results directory (only one written by probisim)")
+    an.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
+    an.add_argument("--no-figures", action="store_true", help="write tables and report only")
+    an.set_defaults(func=cmd_analyze)
 
     v = sub.add_parser("validate", help="check a config as 'run' would; print it resolved as TOML",
                        formatter_class=fmt,

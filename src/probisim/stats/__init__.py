@@ -56,8 +56,8 @@ from .effects import hedges_g, within_arm_smd
 from .endpoint import across_replicates, analyze_endpoint
 from .imputation import multiple_imputation_ancova, rubin_pool
 from .meta import random_effects_meta
-from .mmrm import MMRMResult, mmrm
 from .mi_history import mi_ancova_history
+from .mmrm import MMRMResult, mmrm
 from .responders import responders
 from .summary import power, summarize
 

@@ -34,7 +34,7 @@ from scipy import optimize, stats
 __all__ = ["MMRMResult", "mmrm", "COVARIANCES"]
 
 COVARIANCES = ("unstructured", "compound_symmetry", "ar1")
-GRAD_TOL = 1e-3  # on -2 log L per unit of the covariance parameters: far below any inferential scale
+GRAD_TOL = 1e-2  # on -2 log L per unit of the (log-scale) covariance parameters: far below any inferential scale
 
 
 @dataclass
