@@ -59,8 +59,9 @@ from .meta import random_effects_meta
 from .mi_history import mi_ancova_history
 from .mmrm import MMRMResult, mmrm
 from .responders import responders
+from .sobol import sobol_indices, split_saltelli
 from .summary import power, summarize
 
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
            "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "random_effects_meta",
-           "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult"]
+           "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli"]

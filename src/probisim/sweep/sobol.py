@@ -1,8 +1,8 @@
 """Sobol' indices of a finished Saltelli sweep, and ``sobol.csv`` / ``sobol.json``.
 
-:func:`sobol_analysis` calls :func:`scipy.stats.sobol_indices` with the
-``{"f_A", "f_B", "f_AB"}`` dict form for each output, and ``.bootstrap`` for BCa
-confidence intervals seeded from ``design.seed`` (so ``sobol.csv`` is
+:func:`sobol_analysis` splits each output of the sweep into its A, B and AB_i
+parts and calls :func:`probisim.stats.sobol_indices` (scipy's estimators, BCa
+bootstrap intervals seeded from ``design.seed``, so ``sobol.csv`` is
 reproducible).
 
 Noise
@@ -22,11 +22,11 @@ noise can explain; without CRN it is an estimate of it.
 from __future__ import annotations
 
 import logging
-import warnings
 
 import numpy as np
 
 from ..core.io import LF, csv_text, write_json, write_text_atomic
+from ..stats.sobol import sobol_indices
 from .config import REP_VAR_SUFFIX, SweepConfig
 from .results import SensitivityResult, SweepResult
 
@@ -41,34 +41,10 @@ def _bootstrap_seed(cfg: SweepConfig) -> int:
 
 def _sobol_one(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, n: int, confidence_level, n_resamples, seed):
     """Indices and CIs for one output: f_a, f_b (n,), f_ab (d, n)."""
-    from scipy.stats import sobol_indices
-
-    d = f_ab.shape[0]
-    # scipy squeezes its results, which breaks for a single parameter: then
-    # duplicate the page (the estimators are per page, so nothing changes).
-    pages = f_ab if d > 1 else np.vstack([f_ab, f_ab])
-    func = {"f_A": f_a[None, :], "f_B": f_b[None, :], "f_AB": pages[:, None, :]}
-    res = sobol_indices(func=func, n=n)
-    s1 = np.asarray(res.first_order, dtype=float).reshape(-1)[:d]
-    st = np.asarray(res.total_order, dtype=float).reshape(-1)[:d]
-    ci = np.full((4, d), np.nan)
-    if n_resamples > 0:
-        # SobolResult.bootstrap draws from NumPy's legacy global RandomState;
-        # seed it for reproducible CIs and restore the caller's state after.
-        state = np.random.get_state()
-        np.random.seed(seed)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with np.errstate(all="ignore"):
-                    boot = res.bootstrap(confidence_level=confidence_level, n_resamples=n_resamples)
-            ci[0] = np.asarray(boot.first_order.confidence_interval.low, dtype=float).reshape(-1)[:d]
-            ci[1] = np.asarray(boot.first_order.confidence_interval.high, dtype=float).reshape(-1)[:d]
-            ci[2] = np.asarray(boot.total_order.confidence_interval.low, dtype=float).reshape(-1)[:d]
-            ci[3] = np.asarray(boot.total_order.confidence_interval.high, dtype=float).reshape(-1)[:d]
-        finally:
-            np.random.set_state(state)
-    return s1, st, ci
+    r = sobol_indices(f_a, f_b, f_ab, confidence_level=confidence_level, n_resamples=n_resamples, seed=seed)
+    ci = np.stack([r["first_order_ci_low"], r["first_order_ci_high"], r["total_order_ci_low"],
+                   r["total_order_ci_high"]])
+    return r["first_order"], r["total_order"], ci
 
 
 def sobol_analysis(cfg: SweepConfig, sweep: SweepResult, *, confidence_level: float,
