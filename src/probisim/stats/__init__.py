@@ -58,10 +58,12 @@ from .imputation import multiple_imputation_ancova, rubin_pool
 from .meta import random_effects_meta
 from .mi_history import mi_ancova_history
 from .mmrm import MMRMResult, mmrm
+from .multiplicity import MULTIPLICITY_METHODS, adjust_pvalues, familywise_summary, reject
 from .responders import responders
 from .sobol import sobol_indices, split_saltelli
 from .summary import power, summarize
 
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
            "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "random_effects_meta",
-           "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli"]
+           "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli",
+           "adjust_pvalues", "reject", "familywise_summary", "MULTIPLICITY_METHODS"]
