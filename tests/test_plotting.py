@@ -47,8 +47,12 @@ def test_calibration_shading_and_power(live):
     plotting.plot_effect_distribution(live, ax=ax, calibration=(0.1, 0.3))
     assert ax.patches
     plt.close(fig)
-    n, pw = plotting.power_curve(live)
-    assert (pw >= 0).all() and (pw <= 1).all() and pw[-1] >= pw[0]
+    fig, ax = plt.subplots()
+    plotting.plot_power_curve(live, ax=ax)
+    # no power curve in this run: the single simulated point, nothing extrapolated
+    assert "one design point" in " ".join(t.get_text() for t in ax.texts)
+    assert all(len(line.get_xdata()) <= 2 for line in ax.get_lines())
+    plt.close(fig)
 
 
 def test_plot_all_and_roundtrip(live, loaded, tmp_path):

@@ -124,6 +124,21 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_power(args) -> int:
+    """``run`` with a power curve: the trials are simulated at the largest n and
+    analysed at every n of ``--n`` (the first n of each trial)."""
+    try:
+        ns = sorted({int(x) for x in args.n.split(",") if x.strip()})
+    except ValueError:
+        raise CLIError(f"--n {args.n!r}: expected comma-separated sample sizes, e.g. --n 40,60,80,120") from None
+    if not ns:
+        raise CLIError("--n: expected at least one sample size, e.g. --n 40,60,80,120")
+    args.set = list(args.set or ()) + [f"power.n_randomized={ns}", f"n_randomized={max(ns)}"]
+    if args.target is not None:
+        args.set.append(f"power.target={args.target}")
+    return cmd_run(args)
+
+
 def cmd_validate(args) -> int:
     from ..config import dumps_toml, to_dict
 
@@ -443,6 +458,22 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
     an.add_argument("--no-figures", action="store_true", help="write tables and report only")
     an.set_defaults(func=cmd_analyze)
+
+    pw = sub.add_parser("power", help="power curve by simulation: run a config at several sample sizes",
+                        formatter_class=fmt,
+                        description="Simulate the replicate trials of CONFIG once at the largest n of --n and "
+                                    "analyse each trial at every n (its first n participants in randomization "
+                                    "order: common random numbers across n). Writes the results directory of "
+                                    "'run' with power.csv, the power-curve figure and the smallest n reaching "
+                                    "the target power in report.md. The same as 'run' with a [power] table.",
+                        epilog="example:\n  probisim power depression_mild_moderate --n 40,60,80,120,160,240 "
+                               "--replicates 1000")
+    add_run_checked(pw)
+    pw.add_argument("--n", required=True, metavar="N1,N2,...", help="sample sizes (participants randomized)")
+    pw.add_argument("--target", type=float, help="target power (default: the config's power.target, 0.8)")
+    pw.add_argument("--quiet", action="store_true", help="no progress bar or log messages")
+    pw.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
+    pw.set_defaults(func=cmd_power)
 
     v = sub.add_parser("validate", help="check a config as 'run' would; print it resolved as TOML",
                        formatter_class=fmt,

@@ -55,6 +55,8 @@ FILES = {
                         "screening scores, traits",
     "biomarkers.csv": "long form, one row per participant x biomarker visit: microbiome and blood markers",
     "screening.csv": "per replicate trial: number screened and randomized",
+    "power.csv": "power curve: per comparison and sample size n (the first n of each trial in randomization "
+                 "order), power with its 95% CI, before and after the multiplicity adjustment",
     "per_replicate.csv": "one row per replicate trial x comparison (endpoint|arm vs control) with every estimate",
     "arm_summary.csv": "per arm x visit day x score (all replicates pooled): n, mean, sd",
     "individual_effects.csv": "per participant potential-outcome differences (only with potential_outcomes)",
@@ -188,34 +190,12 @@ def _f(x, nd=2) -> str:
     return f"{x:.{nd}f}"
 
 
-#: power a trial is designed for; the report states each endpoint's power against it
-TARGET_POWER = 0.8
-
 
 def _pct(x, nd=0) -> str:
     return "n/a" if x is None or not math.isfinite(float(x)) else f"{100 * float(x):.{nd}f}%"
 
 
-def n_for_power(per_rep: dict, method: str, n0: int, alpha: float, target: float = TARGET_POWER) -> float | None:
-    """Rough participants per trial for ``target`` power: this run's mean estimate
-    taken as the true effect, the median standard error at ``n0`` scaled by
-    sqrt(n0 / n), two-sided normal test (as :func:`probisim.plotting.power_curve`).
-    None if not computable.  An approximation, not a simulation."""
-    from statistics import NormalDist
-
-    est = np.asarray(per_rep.get(f"{method}_estimate", []), dtype=float)
-    se = np.asarray(per_rep.get(f"{method}_se", []), dtype=float)
-    ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
-    if not ok.any():
-        return None
-    delta, se0 = abs(float(est[ok].mean())), float(np.median(se[ok]))
-    if delta == 0:
-        return None
-    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(target)
-    return n0 * (se0 * z / delta) ** 2
-
-
-def _finding(c: dict, prim: dict | None, per_rep: dict, method: str, cfg) -> str:
+def _finding(c: dict, prim: dict | None, key: str, method: str, cfg, decisions: dict | None = None) -> str:
     """The finding of one comparison: the direction follows the pooled SMD's 95% CI
     (excludes 0: benefit or harm; includes 0: no clear effect), then the power of
     one trial of this size against the target."""
@@ -238,18 +218,20 @@ def _finding(c: dict, prim: dict | None, per_rep: dict, method: str, cfg) -> str
     pw, n0 = float(prim["power"]), cfg.n_randomized
     what = "ANCOVA adjusted for baseline, ITT" if method == "ancova_itt" else method
     text += (f" The primary analysis ({what}; two-sided p < {cfg.analysis.alpha:g}) has power {_pct(pw)} "
-             f"(target {_pct(TARGET_POWER)}; 95% CI {_pct(prim.get('power_ci_low'))}-"
+             f"(target {_pct(cfg.power.target)}; 95% CI {_pct(prim.get('power_ci_low'))}-"
              f"{_pct(prim.get('power_ci_high'))}) in a trial of this size ({n0} randomized)")
-    if pw >= TARGET_POWER:
+    nt = (decisions or {}).get("n_for_target")
+    if nt and nt.get("comparison") == key:
+        if nt.get("n") is None:
+            return text + (f"; no simulated size up to {max(cfg.power.n_randomized)} reached "
+                           f"{_pct(nt['target'])} (see the power curve).")
+        return text + (f"; by simulation {_pct(nt['target'])} is first reached at n = {nt['n']} (interpolated "
+                       f"{nt['n_interpolated']:.0f}; from {nt['n_optimistic']} by the upper to "
+                       f"{nt['n_conservative'] if nt['n_conservative'] is not None else 'beyond the largest n'} "
+                       "by the lower 95% limit; see the power curve).")
+    if pw >= cfg.power.target:
         return text + "."
-    n_req = n_for_power(per_rep, method, n0, cfg.analysis.alpha)
-    if n_req is None or n_req <= n0:
-        return text + "."
-    rough = ("(rough approximation, not simulated: this run's mean estimate taken as the true effect, its "
-             "standard error scaled by the square root of n)")
-    if n_req > 100 * n0:
-        return text + f"; {_pct(TARGET_POWER)} would need more than 100 times this size {rough}."
-    return text + f"; {_pct(TARGET_POWER)} would need about {math.ceil(n_req)} randomized per trial {rough}."
+    return text + "; set [power] n_randomized = [...] (or run 'probisim power') to simulate the size needed."
 
 
 def _dropout_rows(cfg, part: dict) -> list[str]:
@@ -329,10 +311,57 @@ def render_report(res, manifest: dict, condensed: dict, figures: list[str]) -> s
                   f"tau² {_f(c['meta_tau2'], 3)}, I² {_f(c['meta_i2_percent'], 0)}%.", ""]
         method = PRIMARY_METHOD if PRIMARY_METHOD in c["methods"] else next(iter(c["methods"]), None)
         prim = c["methods"].get(method) if method else None
-        L += [_finding(c, prim, res.per_replicate.get(key, {}), method, cfg), ""]
+        L += [_finding(c, prim, key, method, cfg, getattr(res, "decisions", None)), ""]
+    L += _decision_rows(res)
     if figures:
         L += ["## Figures", ""] + [f"- [{Path(f).stem}]({f})" for f in figures] + [""]
     return "\n".join(L)
+
+
+def _decision_rows(res) -> list[str]:
+    """Sample size by simulation, and success across comparisons (multiplicity)."""
+    cfg, dec = res.config, getattr(res, "decisions", None) or {}
+    L = []
+    curve = getattr(res, "power_curve", None)
+    if curve is not None:
+        adj = cfg.analysis.multiplicity != "none"
+        L += ["## Power by sample size (simulated)", "",
+              f"Each replicate trial analysed with only its first n participants in randomization order "
+              f"(common random numbers across n); decision test {cfg.analysis.decision_test}, two-sided "
+              f"alpha {cfg.analysis.alpha:g}" + (f", {cfg.analysis.multiplicity} adjustment" if adj else "") + ".",
+              "", "| comparison | n | power | 95% CI |" + (" adjusted power | 95% CI |" if adj else ""),
+              "|---|---|---|---|" + ("---|---|" if adj else "")]
+        for i in range(len(curve["n"])):
+            row = (f"| {curve['comparison'][i]} | {int(curve['n'][i])} | {_pct(curve['power'][i])} | "
+                   f"{_pct(curve['ci_low'][i])}-{_pct(curve['ci_high'][i])} |")
+            if adj:
+                row += (f" {_pct(curve['power_adjusted'][i])} | {_pct(curve['adjusted_ci_low'][i])}-"
+                        f"{_pct(curve['adjusted_ci_high'][i])} |")
+            L.append(row)
+        L.append("")
+    m = dec.get("multiplicity")
+    if m and len(m["comparisons"]) > 1:
+        L += ["## Success across comparisons", "",
+              f"{len(m['comparisons'])} comparisons; adjustment: {m['method']} (decision test {m['test']}). "
+              f"Share of trials with at least one success {_pct(m['any_success'])} (unadjusted "
+              f"{_pct(m['any_success_unadjusted'])}), with every comparison successful {_pct(m['all_success'])} "
+              f"(unadjusted {_pct(m['all_success_unadjusted'])}). Under an inert product the first is the "
+              "familywise error rate.", ""]
+    it = dec.get("interim")
+    if it:
+        L += ["## Interim analyses (group-sequential)", "",
+              f"{it['boundary']} boundaries at information fractions {', '.join(f'{f:g}' for f in it['fractions'])}"
+              f" on {it['comparison']}; probability of rejecting {_pct(it['reject'])} (fixed design "
+              f"{_pct(it['reject_fixed'])}); expected participants {it['expected_n']:.1f} of {it['max_n']}.", "",
+              "| look | fraction | n | efficacy bound (z) | futility bound (z) | stop for efficacy | stop for futility |",
+              "|---|---|---|---|---|---|---|"]
+        for k in range(len(it["fractions"])):
+            fut = it["futility_z"][k] if it["futility_z"] else None
+            L.append(f"| {k + 1} | {it['fractions'][k]:g} | {it['n_at_look'][k]} | {_f(it['efficacy_z'][k], 3)} | "
+                     f"{_f(fut, 3) if fut is not None else '–'} | {_pct(it['stop_efficacy'][k], 1)} | "
+                     f"{_pct(it['stop_futility'][k], 1)} |")
+        L.append("")
+    return L
 
 
 # ---------------------------------------------------------------------------
@@ -408,9 +437,15 @@ def _write_into(partial: Path, result, *, fmt: str, figures: bool, seed: int | N
         with atomic_file(partial / current, "wb") as fh:
             np.savez_compressed(fh, **{k: np.asarray(v) for k, v in result.trajectories.items()})
         done(current)
+        curve = getattr(result, "power_curve", None)
+        if curve is not None:
+            current = "power.csv"
+            write_csv(partial / current, curve)
+            done(current)
         current = "summary.json"
         condensed = condensed_summary(result.summary, result.per_replicate)
-        write_json(partial / current, {"condensed": condensed, "detail": result.summary})
+        write_json(partial / current, {"condensed": condensed, "detail": result.summary,
+                                       "decisions": getattr(result, "decisions", {}) or {}})
         done(current)
         fig_files: list[str] = []
         if figures:
@@ -448,6 +483,8 @@ class LoadedResults:
     trajectories: dict[str, np.ndarray]
     individual_effects: dict[str, np.ndarray] | None
     arm_summary: dict[str, np.ndarray] = field(default_factory=dict)
+    power_curve: dict[str, np.ndarray] | None = None
+    decisions: dict = field(default_factory=dict)
 
     @property
     def wall_s(self) -> float:
@@ -483,4 +520,6 @@ def read_results(path) -> LoadedResults:
         per_replicate=_per_replicate_from_table(read_csv(p / "per_replicate.csv")),
         summary=summ.get("detail", {}), condensed=summ.get("condensed", {}), trajectories=traj,
         individual_effects=ite, arm_summary=read_csv(p / "arm_summary.csv"),
+        power_curve=read_csv(p / "power.csv") if (p / "power.csv").exists() else None,
+        decisions=summ.get("decisions", {}),
     )

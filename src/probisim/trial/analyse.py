@@ -17,7 +17,7 @@ from ..measure import instruments
 from .design import BIOMARKER_ENDPOINTS, Endpoint, control_index, endpoint_visit
 from .state import TrialState
 
-__all__ = ["analyse_endpoints", "comparison_key"]
+__all__ = ["analyse_endpoints", "comparison_key", "comparisons"]
 
 #: biomarkers that fall as things improve (the others rise)
 LOWER_IS_BETTER_BIOMARKERS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp")
@@ -28,30 +28,38 @@ def comparison_key(cfg, e: Endpoint, a: int, ctrl: int) -> str:
     return f"{e.score}|{cfg.arms[a].name} vs {cfg.arms[ctrl].name}"
 
 
-def analyse_endpoints(state: TrialState, order: np.ndarray) -> tuple[dict, dict]:
-    """(per_replicate, summary), each keyed by :func:`comparison_key`."""
+def comparisons(state: TrialState, order: np.ndarray):
+    """Every (endpoint, active arm vs control) of the design, in config order: yields
+    ``(key, endpoint, visit, y, baseline, code)`` with (R, n) arrays in randomization
+    order within each replicate and ``code`` 1 = the arm, 0 = control, -1 = other."""
     cfg = state.cfg
     R, n = state.arm.shape
     ctrl = control_index(cfg)
     arm_obs = state.sim_arm[order].reshape(R, n)
-    per_rep, summary = {}, {}
     for e in cfg.endpoints:
         v_end = endpoint_visit(cfg, e)
         y, b = _outcome_and_baseline(state, e, v_end, order, R, n)
-        lower, symptom_scale, rem = _direction(e.score)
         for a in range(len(cfg.arms)):
             if a == ctrl:
                 continue
             code = np.where(arm_obs == a, 1, np.where(arm_obs == ctrl, 0, -1))
-            key = comparison_key(cfg, e, a, ctrl)
-            res = stats.analyze_endpoint(y, b, code, lower_is_better=lower, alpha=cfg.analysis.alpha,
-                                         mi_m=cfg.analysis.mi_imputations, seed=state.seed,
-                                         remission_threshold=rem, responder_analysis=symptom_scale)
-            per_rep[key] = res
-            summary[key] = stats.across_replicates(res, cfg.analysis.alpha)
-            summary[key]["endpoint"] = e.score
-            summary[key]["visit"] = v_end
-            summary[key]["primary"] = e.primary
+            yield comparison_key(cfg, e, a, ctrl), e, v_end, y, b, code
+
+
+def analyse_endpoints(state: TrialState, order: np.ndarray) -> tuple[dict, dict]:
+    """(per_replicate, summary), each keyed by :func:`comparison_key`."""
+    cfg = state.cfg
+    per_rep, summary = {}, {}
+    for key, e, v_end, y, b, code in comparisons(state, order):
+        lower, symptom_scale, rem = _direction(e.score)
+        res = stats.analyze_endpoint(y, b, code, lower_is_better=lower, alpha=cfg.analysis.alpha,
+                                     mi_m=cfg.analysis.mi_imputations, seed=state.seed,
+                                     remission_threshold=rem, responder_analysis=symptom_scale)
+        per_rep[key] = res
+        summary[key] = stats.across_replicates(res, cfg.analysis.alpha)
+        summary[key]["endpoint"] = e.score
+        summary[key]["visit"] = v_end
+        summary[key]["primary"] = e.primary
     return per_rep, summary
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ..config import ConfigError, apply_overrides, check_label, from_dict, load_raw, param
 from ..measure import instruments
+from ..stats.multiplicity import MULTIPLICITY_METHODS
 from ..model import (
     Intervention,
     ModelConfig,
@@ -35,6 +36,10 @@ __all__ = ["Arm", "Criterion", "Screening", "Randomization", "Schedule", "Dropou
 BIOMARKER_ENDPOINTS = ("crp_mg_l", "il6_pg_ml", "cortisol_nmol_l", "kyn_trp", "shannon", "simpson",
                        "observed_species", "log10_Bifidobacterium", "log10_Lactobacillus",
                        "log10_Faecalibacterium", "log10_Enterobacteriaceae")
+
+
+#: tests whose p-values can decide a trial's success
+DECISION_TESTS = ("ancova_itt", "ancova_completers")
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,41 @@ class AnalysisConfig:
     alpha: float = param(0.05, bounds=(1e-6, 0.5), doc="two-sided significance level")
     control_arm: str = param("placebo", doc="arm every other arm is compared with")
     mi_imputations: int = param(20, bounds=(2, 500), integer=True, doc="multiple imputations for ITT")
+    decision_test: str = param("ancova_itt", choices=DECISION_TESTS,
+                               doc="the test whose p-values decide success: power curve, multiplicity and "
+                                   "interim looks")
+    multiplicity: str = param("none", choices=MULTIPLICITY_METHODS,
+                              doc="adjustment across every (endpoint, arm) comparison: none, holm, hochberg, "
+                                  "fixed_sequence (in the order of [[endpoints]]), gatekeeping (primary "
+                                  "endpoints first, the others only if every primary succeeds; Holm within)")
+
+
+@dataclass(frozen=True)
+class PowerConfig:
+    """Power by simulation at several sample sizes, with common random numbers: the
+    trials are simulated once at ``n_randomized`` and each smaller n analyses the
+    first n participants of each trial in randomization order."""
+
+    n_randomized: tuple[int, ...] = param(default_factory=tuple,
+                                          doc="sample sizes of the power curve (each at most the design's "
+                                              "n_randomized; empty = no power curve)")
+    target: float = param(0.8, bounds=(0.01, 0.999), doc="power the smallest sufficient n is reported for")
+
+
+@dataclass(frozen=True)
+class InterimConfig:
+    """A group-sequential design on the primary comparison: looks after the first
+    fraction of participants completed the endpoint visit."""
+
+    fractions: tuple[float, ...] = param(default_factory=tuple,
+                                         doc="information fractions of the looks, increasing, the last 1 "
+                                             "(empty = no interim analysis)")
+    boundary: str = param("ld_obf", choices=("obf", "pocock", "ld_obf", "ld_pocock"),
+                          doc="efficacy boundary: classic O'Brien-Fleming or Pocock, or Lan-DeMets alpha "
+                              "spending of O'Brien-Fleming or Pocock type")
+    futility_z: tuple[float, ...] = param(default_factory=tuple,
+                                          doc="non-binding futility: stop at interim look k if the benefit z "
+                                              "is below futility_z[k] (one value per interim look)")
 
 
 @dataclass(frozen=True)
@@ -167,6 +207,8 @@ class TrialConfig:
                                             doc="analysed outcomes (required: at least one; each score and "
                                                 "visit once)")
     analysis: AnalysisConfig = param(default_factory=AnalysisConfig, doc="analysis settings")
+    power: PowerConfig = param(default_factory=PowerConfig, doc="power curve over sample sizes")
+    interim: InterimConfig = param(default_factory=InterimConfig, doc="interim analyses")
 
     def __post_init__(self):
         # in this order: the first failing check is the error reported
@@ -175,6 +217,7 @@ class TrialConfig:
         _check_schedule(self)
         _check_endpoints_and_criteria(self)
         _check_design(self)
+        _check_power_and_interim(self)
 
 
 def _check_arms(cfg: TrialConfig) -> None:
@@ -278,6 +321,29 @@ def _check_design(cfg: TrialConfig) -> None:
         a.interventions, cfg.schedule.treatment_days, f"arms[{i}].interventions",
         "the end of the treatment period (schedule.treatment_days)")) for i, a in enumerate(cfg.arms))
     object.__setattr__(cfg, "arms", arms)
+
+
+def _check_power_and_interim(cfg: TrialConfig) -> None:
+    """Power-curve sizes within the simulated trial; looks that end at full information."""
+    for k, n in enumerate(cfg.power.n_randomized):
+        if not 4 <= n <= cfg.n_randomized:
+            raise ConfigError(path=f"power.n_randomized[{k}]", value=n,
+                              expected=f"a size in [4, n_randomized = {cfg.n_randomized}] (the power curve "
+                                       "analyses the first n of each simulated trial; raise n_randomized)")
+    if list(cfg.power.n_randomized) != sorted(set(cfg.power.n_randomized)):
+        raise ConfigError(path="power.n_randomized", value=list(cfg.power.n_randomized),
+                          expected="increasing sample sizes, each once")
+    f = cfg.interim.fractions
+    if f:
+        if not (all(0 < a < b for a, b in zip(f, f[1:])) and f[0] > 0 and f[-1] == 1.0 and len(f) >= 2):
+            raise ConfigError(path="interim.fractions", value=list(f),
+                              expected="at least two increasing fractions in (0, 1], the last 1")
+        if len(cfg.interim.futility_z) not in (0, len(f) - 1):
+            raise ConfigError(path="interim.futility_z", value=list(cfg.interim.futility_z),
+                              expected=f"one z value per interim look ({len(f) - 1}) or none")
+        if not any(e.primary for e in cfg.endpoints):
+            raise ConfigError(path="endpoints", value=[e.score for e in cfg.endpoints],
+                              expected="a primary endpoint (primary = true): the interim looks test it")
 
 
 def screening_scores(cfg: TrialConfig) -> list[str]:

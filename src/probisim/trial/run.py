@@ -32,6 +32,7 @@ import numpy as np
 from ..model import compile_model, strains_in
 from ..model.engine import numba_threads
 from .analyse import analyse_endpoints
+from .decisions import multiplicity_summary, n_for_target, power_curve
 from .design import TrialConfig
 from .enrol import enrol
 from .loop import run_days
@@ -58,6 +59,8 @@ class TrialResult:
     wall_s: float
     timings: dict[str, float] = field(default_factory=dict)
     threads: int | None = None  # Numba threads the run used
+    power_curve: dict[str, np.ndarray] | None = None  # comparison x n: simulated power (see .decisions)
+    decisions: dict = field(default_factory=dict)  # multiplicity, n for the target power, interim looks
 
     def comparisons(self) -> list[str]:
         return list(self.per_replicate)
@@ -90,10 +93,20 @@ def _run_stages(cfg: TrialConfig, replicates: int | None, seed: int | None, prog
     tables = build_tables(state, enrolled.screening_scores)  # 4. tables
     t2 = time.perf_counter()
     per_rep, summary = analyse_endpoints(state, tables.order)  # 5. analysis
+    decisions = {"multiplicity": multiplicity_summary(cfg, per_rep, summary)}
+    curve = power_curve(state, tables.order)
+    if curve is not None:
+        decisions["n_for_target"] = n_for_target(curve, primary_comparison(summary), cfg.power.target,
+                                                 adjusted=cfg.analysis.multiplicity != "none")
     timings["analysis_s"] = time.perf_counter() - t2
     return TrialResult(config=cfg, visits=tables.visits, participants=tables.participants,
                        biomarkers=tables.biomarkers, per_replicate=per_rep, summary=summary,
                        screening={"replicate": np.arange(R), "screened": enrolled.screened,
                                   "randomized": np.full(R, cfg.n_randomized)},
                        trajectories=tables.trajectories, individual_effects=tables.individual_effects,
-                       wall_s=time.perf_counter() - t0, timings=timings)
+                       wall_s=time.perf_counter() - t0, timings=timings, power_curve=curve, decisions=decisions)
+
+
+def primary_comparison(summary: dict) -> str:
+    """The first comparison of a primary endpoint (else the first comparison)."""
+    return next((k for k, v in summary.items() if v.get("primary")), next(iter(summary)))

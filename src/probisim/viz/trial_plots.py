@@ -157,57 +157,48 @@ def plot_forest(res, *, ax=None, key: str | None = None, max_trials: int = 30):
     return ax
 
 
-def power_curve(res, key: str | None = None, method: str = "ancova_itt", n_values=None):
-    """(n, power) arrays; see :func:`plot_power_curve`.  Returns None if not computable."""
-    from scipy import stats
-
-    key = key or primary_key(res)
-    d = res.per_replicate[key]
-    est = np.asarray(d.get(f"{method}_estimate", []), dtype=float)
-    se = np.asarray(d.get(f"{method}_se", []), dtype=float)
-    ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
-    if not ok.any():
-        return None
-    n0 = res.config.n_randomized
-    delta, se0 = abs(float(est[ok].mean())), float(np.median(se[ok]))
-    if n_values is None:
-        n_values = np.unique(np.linspace(max(4, n0 // 4), n0 * 4, 40).astype(int))
-    n_values = np.asarray(n_values, dtype=float)
-    z = stats.norm.ppf(1 - res.config.analysis.alpha / 2)
-    se_n = se0 * np.sqrt(n0 / n_values)
-    pw = stats.norm.cdf(delta / se_n - z) + stats.norm.cdf(-delta / se_n - z)
-    return n_values, pw
-
-
 def plot_power_curve(res, *, ax=None, key: str | None = None, method: str = "ancova_itt"):
-    """Approximate power against total sample size.
+    """Simulated power against participants randomized per trial.
 
-    Approximation: the mean estimate across replicates is taken as the true
-    effect and the median per-replicate standard error at the simulated n is
-    scaled by sqrt(n_sim / n) (normal approximation, two-sided alpha).  It
-    ignores changes in dropout pattern and small-sample t corrections; the
-    simulated power (with its CI) at the run's n is shown as a point.
+    With a power curve in the run (``[power] n_randomized``), each point is the
+    share of replicate trials whose decision test succeeded when only the first
+    n participants (in randomization order) are analysed, with its 95%
+    Clopper-Pearson band, and after the multiplicity adjustment if one is set.
+    Without it, the single simulated design point is shown: nothing is
+    extrapolated.
     """
     ax = _ax(ax)
     key = key or primary_key(res)
-    curve = power_curve(res, key, method)
-    if curve is None:
-        ax.text(0.5, 0.5, "power curve not computable (no finite standard errors)", ha="center",
-                transform=ax.transAxes)
+    cfg = res.config
+    target = cfg.power.target
+    curve = getattr(res, "power_curve", None)
+    if curve is not None and key in set(np.asarray(curve["comparison"]).tolist()):
+        sel = np.asarray(curve["comparison"]) == key
+        n = np.asarray(curve["n"], dtype=float)[sel]
+        ax.fill_between(n, np.asarray(curve["ci_low"], float)[sel], np.asarray(curve["ci_high"], float)[sel],
+                        color="#56B4E9", alpha=0.3, linewidth=0)
+        ax.plot(n, np.asarray(curve["power"], float)[sel], "o-", color="#0072B2",
+                label=f"simulated ({cfg.analysis.decision_test}; 95% CI band)")
+        if cfg.analysis.multiplicity != "none":
+            ax.plot(n, np.asarray(curve["power_adjusted"], float)[sel], "s--", color="#D55E00",
+                    label=f"after {cfg.analysis.multiplicity} adjustment")
+        ax.set_xticks(n)
+        title = f"Power vs sample size (simulated at each n): {key}"
     else:
-        ax.plot(curve[0], curve[1], color="0.0", linestyle="-", label="approx. (SE scaled by sqrt(n))")
-    pw = res.summary.get(key, {}).get("power", {}).get(method)
-    if pw and pw.get("power") is not None:
-        p, lo, hi = pw["power"], pw.get("ci_low", pw["power"]), pw.get("ci_high", pw["power"])
-        n0 = res.config.n_randomized
-        ax.errorbar([n0], [p], yerr=[[p - lo], [hi - p]], fmt="o", color="0.3", capsize=3,
-                    label="simulated (95% CI)")
-    ax.axhline(0.8, color="0.5", linestyle="--", linewidth=0.8, label="80% power")
+        pw = res.summary.get(key, {}).get("power", {}).get(method)
+        if pw and pw.get("power") is not None:
+            p, lo, hi = pw["power"], pw.get("ci_low", pw["power"]), pw.get("ci_high", pw["power"])
+            ax.errorbar([cfg.n_randomized], [p], yerr=[[p - lo], [hi - p]], fmt="o", color="#0072B2", capsize=3,
+                        label="simulated (95% CI)")
+        ax.text(0.02, 0.02, "one design point; set [power] n_randomized = [...] to simulate a curve",
+                transform=ax.transAxes, fontsize="small", color="0.3")
+        title = f"Power at the simulated sample size: {key}"
+    ax.axhline(target, color="0.5", linestyle="--", linewidth=0.8, label=f"target {target:.0%}")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("participants randomized per trial (n)")
-    ax.set_ylabel(f"power ({method}, two-sided alpha = {res.config.analysis.alpha})")
-    ax.set_title(f"Power vs sample size: {key}")
-    ax.legend(fontsize="small")
+    ax.set_ylabel(f"power (two-sided alpha = {cfg.analysis.alpha})")
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="best")
     return ax
 
 
