@@ -353,7 +353,8 @@ def _decision_rows(res) -> list[str]:
               f"{it['boundary']} boundaries at information fractions {', '.join(f'{f:g}' for f in it['fractions'])}"
               f" on {it['comparison']}; probability of rejecting {_pct(it['reject'])} (fixed design "
               f"{_pct(it['reject_fixed'])}); expected participants {it['expected_n']:.1f} of {it['max_n']}.", "",
-              "| look | fraction | n | efficacy bound (z) | futility bound (z) | stop for efficacy | stop for futility |",
+              "| look | fraction | n | efficacy bound (z) | futility bound (z) | stop for efficacy "
+              "| stop for futility |",
               "|---|---|---|---|---|---|---|"]
         for k in range(len(it["fractions"])):
             fut = it["futility_z"][k] if it["futility_z"] else None

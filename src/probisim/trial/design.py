@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from ..config import ConfigError, apply_overrides, check_label, from_dict, load_raw, param
 from ..measure import instruments
-from ..stats.multiplicity import MULTIPLICITY_METHODS
 from ..model import (
     Intervention,
     ModelConfig,
@@ -27,6 +26,7 @@ from ..model import (
     resolve_defaults,
     resolve_end_day,
 )
+from ..stats.multiplicity import MULTIPLICITY_METHODS
 
 __all__ = ["Arm", "Criterion", "Screening", "Randomization", "Schedule", "Dropout", "Endpoint", "AnalysisConfig",
            "TrialConfig", "BIOMARKER_ENDPOINTS", "load_trial_config", "screening_instruments", "screening_scores",
