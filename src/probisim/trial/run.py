@@ -35,6 +35,7 @@ from .analyse import analyse_endpoints
 from .decisions import multiplicity_summary, n_for_target, power_curve
 from .design import TrialConfig
 from .enrol import enrol
+from .interim import interim_analysis
 from .loop import run_days
 from .randomize import randomize
 from .state import start_trial
@@ -94,6 +95,9 @@ def _run_stages(cfg: TrialConfig, replicates: int | None, seed: int | None, prog
     t2 = time.perf_counter()
     per_rep, summary = analyse_endpoints(state, tables.order)  # 5. analysis
     decisions = {"multiplicity": multiplicity_summary(cfg, per_rep, summary)}
+    interim = interim_analysis(state, tables.order, per_rep, primary_comparison(summary))
+    if interim is not None:
+        decisions["interim"] = interim
     curve = power_curve(state, tables.order)
     if curve is not None:
         decisions["n_for_target"] = n_for_target(curve, primary_comparison(summary), cfg.power.target,
