@@ -6,7 +6,9 @@ The analyses a randomized placebo-controlled trial report would contain
 (ANCOVA of follow-up on arm and baseline, change-score test, Hedges' g,
 responder/remission rates, ITT by multiple imputation, completers), plus the
 across-replicate summaries a simulation study needs (power / type-I error,
-distribution of estimates, random-effects meta-analysis).
+distribution of estimates, random-effects meta-analysis), and the boundaries of
+a group-sequential design with interim looks (classic O'Brien-Fleming/Pocock,
+Lan-DeMets alpha spending, non-binding futility; :func:`gsd_boundaries`).
 
 Why batched
 -----------
@@ -54,6 +56,7 @@ replicate, or on how many replicates follow it.
 from .ancova import ancova, change_score_test, completers
 from .effects import hedges_g, within_arm_smd
 from .endpoint import across_replicates, analyze_endpoint
+from .gsd import GroupSequentialDesign, SequentialDecision, alpha_spending, gsd_boundaries
 from .imputation import multiple_imputation_ancova, rubin_pool
 from .meta import random_effects_meta
 from .mi_history import mi_ancova_history
@@ -66,4 +69,5 @@ from .summary import power, summarize
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
            "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "random_effects_meta",
            "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli",
-           "adjust_pvalues", "reject", "familywise_summary", "MULTIPLICITY_METHODS"]
+           "adjust_pvalues", "reject", "familywise_summary", "MULTIPLICITY_METHODS",
+           "gsd_boundaries", "GroupSequentialDesign", "SequentialDecision", "alpha_spending"]
