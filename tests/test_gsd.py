@@ -215,6 +215,16 @@ def test_expected_fraction_decreases_with_effect():
     assert_allclose(p["efficacy"].sum() + p["continue"][-1], 1.0, atol=1e-9)
 
 
+@pytest.mark.parametrize("sided", [1, 2])
+@pytest.mark.parametrize("theta", [-40.0, 40.0])
+def test_extreme_drift(theta, sided):
+    d = gsd_boundaries(equal(3), alpha=0.05, sided=sided, kind="obf")
+    p = d.stopping_probabilities(theta)
+    reject_at_1 = 1.0 if (theta > 0 or sided == 2) else 0.0
+    assert_allclose(p["efficacy"], [reject_at_1, 0.0, 0.0], atol=1e-12)
+    assert_allclose(p["continue"], 1.0 - reject_at_1, atol=1e-12)
+
+
 def test_design_is_read_only():
     d = gsd_boundaries(equal(2))
     with pytest.raises(ValueError):

@@ -78,8 +78,8 @@ def _grid(lo: float, hi: float, centre: float, r: int = _GRID_R) -> tuple[FloatA
     x = x[(x > lo) & (x < hi)]
     ends = ([lo] if np.isfinite(lo) else []), ([hi] if np.isfinite(hi) else [])
     p = np.concatenate((ends[0], x, ends[1]))
-    if p.size < 2:  # a tiny interval between two far-out grid points
-        p = np.array([lo, hi]) if np.isfinite(lo) and np.isfinite(hi) else np.array([centre - 1e-3, centre + 1e-3])
+    if p.size < 2:  # no grid point inside: the region is narrow or > 16 SD from the centre
+        p = np.array([lo if np.isfinite(lo) else hi - 1.0, hi if np.isfinite(hi) else lo + 1.0])
     d = np.diff(p)
     z = np.empty(2 * p.size - 1)
     z[0::2], z[1::2] = p, p[:-1] + d / 2
@@ -354,7 +354,7 @@ def gsd_boundaries(
         c = _root(excess, a0, _ZMAX, f"{kind} constant") * shape
     else:
         spent = alpha_spending(kind, t, alpha, sided)
-        c = np.empty(K)
+        c = np.full(K, np.inf)
         (zp, hp), tp = _START, 0.0
         for k, tk in enumerate(t):
             target = spent[k] - (spent[k - 1] if k else 0.0)
