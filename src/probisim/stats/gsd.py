@@ -47,7 +47,7 @@ published gsDesign, gsDesign2 and rpact values to 1e-5. Where those differ from
 this module by more than 1e-6 (gsDesign2's 2.5114338 vs 2.5114275, rpact's
 Pocock K=5 2.4131803 vs 2.4131762), scipy's MVN integration puts the crossing
 probability of this module's bound at the target (to 1e-8) and the published
-one off by ~1e-7.
+one off by 1e-7 to 5e-7.
 """
 
 from __future__ import annotations
