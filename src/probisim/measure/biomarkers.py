@@ -64,6 +64,7 @@ __all__ = [
     "SITES",
     "BloodAssay",
     "BLOOD_ASSAYS",
+    "ENDPOINT_LABELS",
     "QPCR",
     "qpcr",
     "strain_detection",
@@ -100,6 +101,19 @@ class BloodAssay(NamedTuple):
     cv: float  #: analytical coefficient of variation
     lod: float  #: lower limit of detection (same units); 0 = none
     source: str
+
+
+#: Human names (with units) of the lab endpoints a trial reports, for tables and figures;
+#: ``log10_<taxon>`` endpoints read "<taxon> (log10 cells/g, qPCR)".
+ENDPOINT_LABELS: Mapping[str, str] = MappingProxyType({
+    "crp_mg_l": "hs-CRP (mg/L)",
+    "il6_pg_ml": "IL-6 (pg/mL)",
+    "cortisol_nmol_l": "Cortisol (nmol/L)",
+    "kyn_trp": "Kynurenine/tryptophan ratio",
+    "shannon": "Shannon diversity over species (nats)",
+    "simpson": "Simpson diversity over species",
+    "observed_species": "Observed species (16S, 20,000 reads)",
+})
 
 
 #: Analytical CV and lower limit of detection per analyte, in input order.

@@ -162,6 +162,7 @@ class Scale:
     norm_sd: float | None  #: published community SD (reported units)
     norm_alpha: float  #: published Cronbach's α
     lower_is_better: bool = True
+    label: str = ""  #: human name for tables and figures, e.g. "PSS-10 total"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,7 +225,8 @@ def _instrument(name: str, spec: Mapping) -> Instrument:
         scales.append(Scale(name=sc["name"], items=idx, multiplier=mult,
                             range=(0, mult * sum(maxima[k] for k in idx)), latent=sc["latent"], bands=bands,
                             screen=sc.get("screen"), remission=sc.get("remission"),
-                            norm_mean=sc.get("norm_mean"), norm_sd=sc.get("norm_sd"), norm_alpha=sc["norm_alpha"]))
+                            norm_mean=sc.get("norm_mean"), norm_sd=sc.get("norm_sd"), norm_alpha=sc["norm_alpha"],
+                            label=sc.get("label", sc["name"])))
     rater = bool(spec["rater"])
     return Instrument(
         name=name, long_name=spec["long_name"], n_items=len(items), item_min=0, item_max=maxima,
@@ -390,6 +392,7 @@ def score_info(score_name: str) -> dict:
         "score": s.name,
         "instrument": inst.name,
         "long_name": inst.long_name,
+        "label": s.label,
         "range": s.range,
         "multiplier": s.multiplier,
         "latent": s.latent,

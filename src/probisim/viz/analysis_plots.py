@@ -9,9 +9,8 @@ import numpy as np
 
 __all__ = ["OKABE_ITO", "plot_visit_means_table", "plot_flow"]
 
-# Okabe & Ito 2008, colour-blind-safe: orange, sky blue, bluish green, vermillion, blue, reddish purple
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7")
-_MARKERS = ("o", "s", "^", "D", "v", "P")
+from .labels import MARKERS as _MARKERS
+from .labels import OKABE_ITO
 
 
 def plot_visit_means_table(rows: Sequence[Mapping], *, ax=None, ylabel: str = "score", visit_label: str = "visit",
@@ -59,41 +58,52 @@ def _arrow(ax, x0, y0, x1, y1):
     ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={"arrowstyle": "->", "color": "0.3", "lw": 1.0})
 
 
-def plot_flow(flow: Sequence[Mapping], *, ax=None, title: str = "Participant flow", screened: int | None = None,
-              excluded: int | None = None):
+def _n(x) -> str:
+    x = float(x)
+    return f"{x:.0f}" if abs(x - round(x)) < 1e-9 else f"{x:.1f}"
+
+
+def plot_flow(flow: Sequence[Mapping], *, ax=None, title: str = "Participant flow", screened=None,
+              excluded=None):
     """A CONSORT-style flow diagram from per-arm counts (rows with ``arm``,
     ``in_data`` (randomized), ``with_baseline``, ``lost_by_last_visit`` and
-    ``observed_visit_*``): [screened → excluded →] randomized → allocated per arm
-    → lost to follow-up → observed at the last visit. Returns the axes."""
+    ``observed_visit_*``, and optionally ``analysed_itt``): [screened → excluded →]
+    randomized → allocated per arm → lost to follow-up → analysed. Counts may be
+    means over replicate trials (shown with one decimal). Returns the axes."""
     import matplotlib.pyplot as plt
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 5.5), constrained_layout=True)
+        _, ax = plt.subplots(figsize=(7.5, 5.8), constrained_layout=True)
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     rows = list(flow)
-    total = sum(int(r["in_data"]) for r in rows)
+    total = sum(float(r["in_data"]) for r in rows)
     top = 0.93
     if screened is not None:
-        _box(ax, 0.5, top, f"Screened (n = {screened})")
+        _box(ax, 0.5, top, f"Screened (n = {_n(screened)})")
         if excluded is not None:
-            _box(ax, 0.85, top - 0.1, f"Excluded (n = {excluded})", w=0.26)
+            _box(ax, 0.85, top - 0.1, f"Excluded (n = {_n(excluded)})", w=0.26)
             _arrow(ax, 0.5, top - 0.045, 0.72, top - 0.1)
         _arrow(ax, 0.5, top - 0.045, 0.5, top - 0.165)
         top -= 0.2
-    _box(ax, 0.5, top, f"Randomized (n = {total})")
+    _box(ax, 0.5, top, f"Randomized (n = {_n(total)})")
     xs = np.linspace(0.22, 0.78, len(rows)) if len(rows) > 1 else [0.5]
+    step = min(0.2, (top - 0.06) / 3)
     for x, r in zip(xs, rows):
         last = [k for k in r if str(k).startswith("observed_visit_")]
-        observed = int(r[last[-1]]) if last else int(r["with_baseline"]) - int(r["lost_by_last_visit"])
-        ys = (top - 0.2, top - 0.4, top - 0.6)
+        observed = float(r[last[-1]]) if last else float(r["with_baseline"]) - float(r["lost_by_last_visit"])
+        ys = (top - step, top - 2 * step, top - 3 * step)
         _arrow(ax, 0.5, top - 0.045, x, ys[0] + 0.045)
-        _box(ax, x, ys[0], f"Allocated to {r['arm']}\n(n = {int(r['in_data'])}; "
-                           f"baseline score n = {int(r['with_baseline'])})")
+        _box(ax, x, ys[0], f"Allocated to {r['arm']}\n(n = {_n(r['in_data'])}; "
+                           f"baseline score n = {_n(r['with_baseline'])})")
         _arrow(ax, x, ys[0] - 0.045, x, ys[1] + 0.045)
-        _box(ax, x, ys[1], f"Lost to follow-up by the last visit\n(n = {int(r['lost_by_last_visit'])})")
+        _box(ax, x, ys[1], f"Lost to follow-up by the last visit\n(n = {_n(r['lost_by_last_visit'])})")
         _arrow(ax, x, ys[1] - 0.045, x, ys[2] + 0.045)
-        _box(ax, x, ys[2], f"Observed at the last visit\n(n = {observed})")
+        if "analysed_itt" in r:
+            text = f"Analysed: ITT n = {_n(r['analysed_itt'])}\ncompleters n = {_n(observed)}"
+        else:
+            text = f"Observed at the last visit\n(n = {_n(observed)})"
+        _box(ax, x, ys[2], text)
     ax.set_title(title)
     return ax

@@ -1,8 +1,10 @@
 """Figures of a trial run, from a live TrialResult or from ``store.read_results(dir)``.
 
 Every function has the form ``f(res, *, ax=None, ...) -> Axes``; none calls
-``plt.show()``.  Figures are grayscale-readable: arms differ by linestyle /
-marker / hatch as well as by gray level.  :func:`plot_all` saves them all.
+``plt.show()``.  Arms have distinct colour-blind-safe (Okabe–Ito) colours and
+differ by linestyle / marker as well, so the figures also read in grayscale;
+titles and axes carry human labels from the instrument and biomarker
+registries (:mod:`.labels`).  :func:`plot_all` saves them all.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from .labels import MARKERS as COLOR_MARKERS
+from .labels import OKABE_ITO, arm_label, comparison_label, score_label, variable_label
 
 __all__ = ["plot_endpoint_distributions", "plot_effect_distribution", "plot_trajectories", "plot_forest",
            "plot_power_curve", "plot_responders", "plot_all", "FIGURES"]
 
 LINESTYLES = ["-", "--", ":", "-."]
 MARKERS = ["o", "s", "^", "D", "v", "x"]
-HATCHES = ["", "//", "..", "xx"]
-GRAYS = ["0.0", "0.45", "0.7", "0.25"]
 
 
 def _ax(ax):
@@ -30,18 +34,8 @@ def _ax(ax):
 
 
 def _unit(score: str) -> str:
-    from ..measure import instruments
-
-    if score in instruments.score_names():
-        info = instruments.score_info(score)
-        return f"{score} score ({info['range'][0]}-{info['range'][1]}, " \
-               f"{'lower' if info['lower_is_better'] else 'higher'} is better)"
-    units = {"crp_mg_l": "CRP (mg/L)", "il6_pg_ml": "IL-6 (pg/mL)", "cortisol_nmol_l": "cortisol (nmol/L)",
-             "kyn_trp": "kynurenine/tryptophan ratio", "shannon": "Shannon diversity over species (nats)",
-             "observed_species": "observed species (16S, 20,000 reads)"}
-    if score.startswith("log10_"):
-        return f"{score[6:]} (log10 cells/g)"
-    return units.get(score, score)
+    """Axis label of a score: its human name with range or unit (from the registries)."""
+    return score_label(score)
 
 
 def primary_key(res) -> str | None:
@@ -78,10 +72,10 @@ def plot_endpoint_distributions(res, *, ax=None, score: str | None = None):
                 continue
             y = np.arange(1, x.size + 1) / x.size
             ax.step(x, y, where="post", color=str(shades[j]), linestyle=LINESTYLES[i % 4],
-                    label=f"{arm}, day {d}")
+                    label=f"{arm_label(arm)}, day {d}")
     ax.set_xlabel(_unit(score))
     ax.set_ylabel("cumulative fraction of participants")
-    ax.set_title(f"{score} by arm and visit (ECDF, all replicates)")
+    ax.set_title(f"{score_label(score)} by arm and visit (ECDF, all replicate trials)")
     ax.legend(fontsize="small", ncol=2)
     return ax
 
@@ -102,58 +96,87 @@ def plot_effect_distribution(res, *, ax=None, key: str | None = None, calibratio
     ax.axvline(0, color="0.0", linestyle=":", linewidth=0.8)
     ax.set_xlabel("Hedges' g (standardized mean difference; positive = benefit)")
     ax.set_ylabel("number of replicate trials")
-    ax.set_title(f"Estimated effect across replicates: {key}")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"Effect across replicate trials\n{comparison_label(key)}")
     ax.legend(fontsize="small")
     return ax
 
 
 def plot_trajectories(res, *, ax=None, variable: str | None = None):
-    """Mean trajectory of ``variable`` by arm with a 10-90% band (from ``trajectories``)."""
+    """The modeller's view: mean trajectory of a model variable (default: the latent
+    state the primary endpoint reads) by arm with a 10-90% band, in model units, from
+    ``trajectories``. The trialist's view of the same endpoint, in the instrument's
+    units, is :func:`probisim.viz.paper_plots.plot_visit_means`."""
     ax = _ax(ax)
     t = res.trajectories
     vars_ = [str(v) for v in np.asarray(t["variable"]).tolist()]
     if variable is None:
-        variable = next((v for v in vars_ if v.startswith("latent_")), vars_[0])
+        variable = _primary_latent(res, vars_)
     j = vars_.index(variable)
     stats = [str(s) for s in np.asarray(t["stat"]).tolist()]
     day = np.asarray(t["day"], dtype=float)
     vals = np.asarray(t["values"], dtype=float)
-    for i, arm in enumerate([str(a) for a in np.asarray(t["arm"]).tolist()]):
+    arms = [str(a) for a in np.asarray(t["arm"]).tolist()]
+    for i, arm in enumerate(arms):
+        c = OKABE_ITO[i % len(OKABE_ITO)]
         mean = vals[:, i, j, stats.index("mean")]
         lo, hi = vals[:, i, j, stats.index("q10")], vals[:, i, j, stats.index("q90")]
-        ax.fill_between(day, lo, hi, facecolor=GRAYS[i % 4], alpha=0.2, hatch=HATCHES[i % 4],
-                        edgecolor=GRAYS[i % 4])
-        ax.plot(day, mean, color=GRAYS[i % 4], linestyle=LINESTYLES[i % 4], marker=MARKERS[i % 6],
-                label=f"{arm} mean (band 10-90%)")
+        # the 10th and 90th percentiles as thin lines of the arm's colour: filled bands of
+        # overlapping arms merge into one block
+        ax.plot(day, lo, color=c, linestyle=":", linewidth=1.0)
+        ax.plot(day, hi, color=c, linestyle=":", linewidth=1.0)
+        ax.plot(day, mean, color=c, linestyle=LINESTYLES[i % 4], marker=COLOR_MARKERS[i % 6], linewidth=2.0,
+                label=f"{arm_label(arm)}: mean (dotted: 10th and 90th percentiles)")
     ax.set_xlabel("study day (0 = baseline)")
-    ax.set_ylabel(_unit(variable) if variable.startswith("log10_") else f"{variable} (model units)")
-    ax.set_title(f"Trajectory of {variable} by arm")
+    ax.set_ylabel(variable_label(variable))
+    ax.set_title(f"{variable_label(variable)} by arm: modeller's view")
     ax.legend(fontsize="small")
     return ax
 
 
+def _primary_latent(res, variables: list[str]) -> str:
+    from ..measure import instruments
+
+    score = _primary_score(res)
+    if score in instruments.score_names():
+        lat = {"P": "latent_stress", "A": "latent_anxiety", "D": "latent_depression"}[
+            instruments.score_info(score)["latent"]]
+        if lat in variables:
+            return lat
+    if score in variables:
+        return score
+    return next((v for v in variables if v.startswith("latent_")), variables[0])
+
+
 def plot_forest(res, *, ax=None, key: str | None = None, max_trials: int = 30):
-    """Forest plot of Hedges' g with 95% CI for the first ``max_trials`` replicates, plus the pooled estimate."""
+    """Forest plot of Hedges' g with 95% CI for the first ``max_trials`` replicate
+    trials (in replicate order: an arbitrary, unselected subset), and the pooled
+    random-effects estimate over all of them; the title says which are shown."""
     ax = _ax(ax)
     key = key or primary_key(res)
     d = res.per_replicate[key]
-    g = np.asarray(d["hedges_g"], dtype=float)[:max_trials]
+    g_all = np.asarray(d["hedges_g"], dtype=float)
+    R = g_all.size
+    g = g_all[:max_trials]
     lo = np.asarray(d["hedges_g_ci_low"], dtype=float)[:max_trials]
     hi = np.asarray(d["hedges_g_ci_high"], dtype=float)[:max_trials]
     y = np.arange(g.size)[::-1] + 2
-    ax.errorbar(g, y, xerr=[g - lo, hi - g], fmt="s", color="0.2", ecolor="0.4", capsize=2, markersize=4,
+    ax.errorbar(g, y, xerr=[g - lo, hi - g], fmt="s", color=OKABE_ITO[4], ecolor="0.4", capsize=2, markersize=4,
                 label="replicate trial (95% CI)")
     meta = res.summary.get(key, {}).get("meta_hedges_g", {}) or {}
     est = meta.get("estimate")
     if est is not None and np.isfinite(est):
         clo, chi = meta.get("ci_low", est), meta.get("ci_high", est)
-        ax.fill([clo, est, chi, est], [0.5, 0.8, 0.5, 0.2], color="0.0", label=f"pooled (RE) g = {est:.2f}")
+        ax.fill([clo, est, chi, est], [0.5, 0.8, 0.5, 0.2], color=OKABE_ITO[3],
+                label=f"pooled (random effects, all {R}) g = {est:.2f}")
     ax.axvline(0, color="0.0", linestyle=":", linewidth=0.8)
     ax.set_yticks(list(y) + [0.5], [f"trial {i + 1}" for i in range(g.size)] + ["pooled"], fontsize="x-small")
     ax.set_xlabel("Hedges' g (positive = benefit)")
     ax.set_ylabel("replicate trial")
-    ax.set_title(f"Forest plot: {key}")
-    ax.legend(fontsize="small", loc="lower right")
+    shown = (f"all {R} replicate trials" if g.size == R
+             else f"the first {g.size} of {R} replicate trials (in replicate order, not selected)")
+    ax.set_title(f"{comparison_label(key)}\nForest plot: {shown}; pooled estimate over all {R}", fontsize="medium")
+    ax.legend(fontsize="small", loc="best")
     return ax
 
 
@@ -183,7 +206,7 @@ def plot_power_curve(res, *, ax=None, key: str | None = None, method: str = "anc
             ax.plot(n, np.asarray(curve["power_adjusted"], float)[sel], "s--", color="#D55E00",
                     label=f"after {cfg.analysis.multiplicity} adjustment")
         ax.set_xticks(n)
-        title = f"Power vs sample size (simulated at each n): {key}"
+        title = "Power vs sample size (simulated at each n)"
     else:
         pw = res.summary.get(key, {}).get("power", {}).get(method)
         if pw and pw.get("power") is not None:
@@ -192,12 +215,13 @@ def plot_power_curve(res, *, ax=None, key: str | None = None, method: str = "anc
                         label="simulated (95% CI)")
         ax.text(0.02, 0.02, "one design point; set [power] n_randomized = [...] to simulate a curve",
                 transform=ax.transAxes, fontsize="small", color="0.3")
-        title = f"Power at the simulated sample size: {key}"
+        title = "Power at the simulated sample size"
     ax.axhline(target, color="0.5", linestyle="--", linewidth=0.8, label=f"target {target:.0%}")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("participants randomized per trial (n)")
     ax.set_ylabel(f"power (two-sided alpha = {cfg.analysis.alpha})")
-    ax.set_title(title)
+    ax.set_title(f"{title}
+{comparison_label(key)}")
     ax.legend(fontsize="small", loc="best")
     return ax
 
@@ -237,8 +261,8 @@ def plot_responders(res, *, ax=None, score: str | None = None):
         x = np.array([trait.get((int(r), int(p)), np.nan) for r, p in zip(ite["replicate"], ite["pid"])])
         y = np.asarray(ite[col], dtype=float)
         ax.scatter(x, y, s=12, marker="o", facecolors="none", edgecolors="0.2", label=col)
-        ax.set_ylabel(f"individual effect on {score} ({col.split('_day')[1].split('_', 1)[1].replace('_', ' ')}; "
-                      "score points)")
+        ax.set_ylabel(f"individual effect on {score_label(score)} "
+                      f"({col.split('_day')[1].split('_', 1)[1].replace('_', ' ')})")
     else:
         v = res.visits if score in res.visits else res.biomarkers
         days = sorted(set(np.asarray(v["day"]).tolist()))
@@ -250,11 +274,12 @@ def plot_responders(res, *, ax=None, score: str | None = None):
             keys = list(zip(v["replicate"][m].tolist(), v["pid"][m].tolist()))
             ch = np.asarray(v[score][m], dtype=float) - np.array([base.get(k, np.nan) for k in keys])
             x = np.array([trait.get(k, np.nan) for k in keys])
-            ax.scatter(x, ch, s=14, marker=MARKERS[i % 6], color=GRAYS[i % 4], label=arm, alpha=0.8)
-        ax.set_ylabel(f"change in {score} day 0 to {end} (score points)")
+            ax.scatter(x, ch, s=14, marker=COLOR_MARKERS[i % 6], color=OKABE_ITO[i % len(OKABE_ITO)],
+                       label=arm_label(arm), alpha=0.8)
+        ax.set_ylabel(f"change in {score_label(score)}, day 0 to {end}")
     ax.axhline(0, color="0.0", linestyle=":", linewidth=0.8)
     ax.set_xlabel(tlabel)
-    ax.set_title(f"Who responded: {score}")
+    ax.set_title(f"Who responded: {score_label(score)}")
     ax.legend(fontsize="small")
     return ax
 
@@ -307,4 +332,11 @@ def plot_all(res, out_dir, fmt: str = "png") -> list[Path]:
     save("trajectories", plot_trajectories)
     if res.config.schedule.instruments:
         save("responders", plot_responders)
+    from .paper_plots import plot_consort, plot_visit_means
+
+    primary = _primary_score(res)
+    save(f"visit_means__{primary}", lambda r, ax: plot_visit_means(r, ax=ax, replicate=0))
+    save(f"visit_means_all_trials__{primary}", lambda r, ax: plot_visit_means(r, ax=ax, replicate=None))
+    save("consort", lambda r, ax: plot_consort(r, ax=ax, replicate=0))
+    save("consort_all_trials", lambda r, ax: plot_consort(r, ax=ax, replicate=None))
     return written
