@@ -220,8 +220,7 @@ def plot_power_curve(res, *, ax=None, key: str | None = None, method: str = "anc
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("participants randomized per trial (n)")
     ax.set_ylabel(f"power (two-sided alpha = {cfg.analysis.alpha})")
-    ax.set_title(f"{title}
-{comparison_label(key)}")
+    ax.set_title(f"{title}\n{comparison_label(key)}")
     ax.legend(fontsize="small", loc="best")
     return ax
 
