@@ -15,6 +15,7 @@ from ..config import from_dict
 from ..kernels import rng
 from ..measure import instruments
 from ..model import Engine, ModelConfig, PopulationConfig, compile_model, generate, resolve_defaults
+from ..model.engine import habituation_day
 from ..trial.recall import RecallRing
 from ..trial.visits import lab_panel, sequence_species
 
@@ -35,6 +36,7 @@ class Cohort:
         self.ikeys = rng.participant_keys(seed, self.pop.replicate, "instruments")
         self.bkeys = rng.participant_keys(seed, self.pop.replicate, "biomarkers")
         self.day = -burn_in_days
+        self.engine.habituation_day = habituation_day(-burn_in_days, 0)
         self.advance(burn_in_days)
 
     @property

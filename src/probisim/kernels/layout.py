@@ -55,6 +55,11 @@ PARAM_NAMES = PARAM_NAMES + (
     PARAM_NAMES.index(f"host.{k}") for k in ("barrier_floor", "lps_max", "il6_max_fold", "cortisol_max_fold",
                                               "tau_dopamine_days", "vagal_dopamine_weight"))
 
+# Habituation of mood to a person's habitual vagal signalling (issue 11): read by the
+# engine once, at the end of burn-in, not by the kernel's day step.
+PARAM_NAMES = PARAM_NAMES + ("mood.vagal_habituation",)
+P_VAG_HAB = PARAM_NAMES.index("mood.vagal_habituation")
+
 #: host state columns
 HOST_NAMES = ("butyrate", "barrier", "il6_pg_ml", "crp_mg_l", "kyn_trp", "serotonin", "gaba", "vagal",
               "cortisol_nmol_l", "lps", "expectancy", "contact")

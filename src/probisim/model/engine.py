@@ -33,6 +33,17 @@ __all__ = ["Engine", "SimConfig", "SimResult", "SimulationError", "simulate", "l
 #: Counter offset so that burn-in days (negative) map to non-negative counters.
 DAY_OFFSET = 1 << 20
 
+#: habituation (:meth:`Engine.habituate`) happens this many days before the end of a
+#: burn-in: after the host has settled, and before every recall window of the first
+#: visit (the longest, PSS-10's, is 30 days), so no visit recalls days on both sides
+HABITUATION_LEAD = 31
+
+
+def habituation_day(first: int, end: int) -> int:
+    """The burn-in day (of days ``first``..``end - 1``) at whose start mood habituates:
+    :data:`HABITUATION_LEAD` days before ``end``, or the first day of a shorter burn-in."""
+    return max(first, end - HABITUATION_LEAD)
+
 HOST_UNITS = {"butyrate": "index (1 = reference)", "barrier": "fraction intact", "il6_pg_ml": "pg/mL",
               "crp_mg_l": "mg/L", "kyn_trp": "umol/mmol", "serotonin": "index (1 = reference)",
               "gaba": "index (1 = reference)", "vagal": "index (1 = reference)", "cortisol_nmol_l": "nmol/L",
@@ -109,6 +120,8 @@ class Engine:
         #: viable CFU per labelled CFU of the product each participant receives
         #: (the trial layer sets one value per replicate trial: one product batch)
         self.viability = np.ones(n)
+        #: the day at whose start :meth:`habituate` runs (set by the burn-in; None = never)
+        self.habituation_day: int | None = None
 
     # -- one day -------------------------------------------------------------
     def drivers(self, day: int, groups=(), on_study: np.ndarray | None = None,
@@ -157,7 +170,10 @@ class Engine:
         return DRV, IMM, KILL, took_all
 
     def advance(self, day: int, DRV: np.ndarray, IMM: np.ndarray, KILL: np.ndarray) -> None:
-        """Run the kernel for one day and fail loudly on any broken participant."""
+        """Run the kernel for one day and fail loudly on any broken participant
+        (habituating first if ``day`` is :attr:`habituation_day`)."""
+        if day == self.habituation_day:
+            self.habituate()
         p, m = self.pop, self.model
         step_day(p.N, p.H, p.M, p.T, p.KAPPA, p.CSENS, p.CPRESS, DRV, IMM, KILL, m.TP, m.ALPHA, m.NORMS,
                    m.PRM, self.keys, p.pids, np.int64(day + DAY_OFFSET), self.status, self.fail_day, self.WORK)
@@ -239,8 +255,32 @@ class Engine:
         raise SimulationError(f"{bad.size} participant(s) failed on day {day}:\n" + "\n".join(lines) + more,
                               p.pids[bad], day)
 
+    def habituate(self) -> None:
+        """Absorb a share (``mood.vagal_habituation``) of each person's habitual vagal
+        signal into their mood set-points: the mood step reads the vagal signal as
+        ``-c (V - 1)``, so a reference of ``1 + a (V_hab - 1)`` instead of 1 is the
+        same as set-points raised by ``c a (V_hab - 1) / theta`` (c the latent's vagal
+        coupling, theta its reversion). The latent states move with their set-points,
+        so nobody drifts afterwards. Changes of V from the habitual level (a probiotic,
+        stress management) act on mood in full."""
+        p, prm = self.pop, self.model.PRM
+        a = prm[K.P_VAG_HAB]
+        if a == 0.0:
+            return
+        dv = a * (p.H[:, K.H_VAG] - 1.0)
+        for m, t, c, th, name in ((K.M_STRESS, K.T_PSET, K.P_P_VAG, K.P_TH_P, "stress_setpoint"),
+                                  (K.M_ANXIETY, K.T_ASET, K.P_A_VAG, K.P_TH_A, "anxiety_setpoint"),
+                                  (K.M_DEPRESSION, K.T_DSET, K.P_D_VAG, K.P_TH_D, "depression_setpoint")):
+            if prm[th] > 0.0 and prm[c] != 0.0:
+                shift = prm[c] * dv / prm[th]
+                p.T[:, t] += shift
+                p.M[:, m] += shift
+                p.traits[name] = p.T[:, t].copy()
+
     def burn_in(self, days: int, progress=None) -> None:
-        """Simulate ``days`` days of habitual life before day 0."""
+        """Simulate ``days`` days of habitual life before day 0 (habituating
+        :data:`HABITUATION_LEAD` days before its end)."""
+        self.habituation_day = habituation_day(-days, 0)
         for d in range(-days, 0):
             DRV, IMM, KILL, _ = self.drivers(d)
             self.advance(d, DRV, IMM, KILL)

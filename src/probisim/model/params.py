@@ -275,6 +275,14 @@ class MoodParams:
     expectancy_relief: float = param(0.05, unit="latent/day per unit expectancy", bounds=(0.0, 5.0),
                                      source="Rutherford 2012; Furukawa 2016 (placebo response)",
                                      doc="relief of P, A and D by expectancy of a study product")
+    vagal_habituation: float = param(0.7, unit="share", bounds=(0.0, 1.0),
+                                     source="assumption, after allostasis and hedonic adaptation (McEwen 1998, "
+                                            "N Engl J Med 338:171; Frederick & Loewenstein 1999): a person's "
+                                            "habitual level of a chronic input is largely absorbed into their "
+                                            "mood set-point, changes from it are not; model.md §3.3",
+                                     doc="share of a person's habitual vagal signal (at the end of burn-in) "
+                                         "absorbed into their mood set-points; 0 = mood reads the vagal signal "
+                                         "against the population reference only")
     contact_relief: float = param(0.02, unit="latent/day per unit contact", bounds=(0.0, 5.0),
                                   source="Posternak & Zimmerman 2007 (Br J Psychiatry 190:287): visit frequency",
                                   doc="relief of P, A and D by study contact (visits)")

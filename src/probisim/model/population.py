@@ -232,7 +232,7 @@ PRESETS: dict[str, dict] = {
         "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
         "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 2.2, "sd": 1.6, "low": 0.1, "high": 25.0},
-        "expectancy": {"dist": "normal", "mean": 0.25, "sd": 0.6, "low": 0.0, "high": 3.0},
+        "expectancy": {"dist": "normal", "mean": 0.2, "sd": 0.6, "low": 0.0, "high": 3.0},
     },
 }
 

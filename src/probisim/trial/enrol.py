@@ -19,7 +19,7 @@ import numpy as np
 from ..config import ConfigError
 from ..kernels import rng
 from ..model import Engine, Population, generate
-from ..model.engine import _progress
+from ..model.engine import _progress, habituation_day
 from .design import TrialConfig, screening_instruments
 from .recall import RecallRing
 from .visits import administer_instruments
@@ -83,6 +83,7 @@ def _burn_in(cfg: TrialConfig, model, reps, pids, seed, bar_desc: str | None):
     burn, lead = cfg.population.burn_in_days, cfg.screening.days_before_baseline
     pop = generate(model, cfg.population, pids, reps, seed)
     eng = Engine(model, pop, seed)
+    eng.habituation_day = habituation_day(-burn - lead, -lead)
     recall = RecallRing.filled_with(pop.M)
     bar = _progress(burn, bar_desc is not None, desc=bar_desc)
     for d in range(-burn - lead, -lead):
