@@ -36,6 +36,7 @@ and renames it into place when every file is written.  The rules:
 
 from __future__ import annotations
 
+import abc
 import errno
 import hashlib
 import json
@@ -245,7 +246,7 @@ def _check_location(out, force: bool) -> OutputPlan:
                       missing_parents=tuple(reversed(missing)))
 
 
-class _Claim:
+class _Claim(abc.ABC):
     """A claim on an output location for one run, as a context manager: entering
     takes it (``_acquire``), leaving gives it back (``release``), and so does a
     failure halfway through taking it."""
@@ -267,11 +268,13 @@ class _Claim:
     def __exit__(self, *exc) -> None:
         self.release()
 
-    def _acquire(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _acquire(self) -> None:
+        """Check, lock and create what the claim needs."""
 
-    def release(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def release(self) -> None:
+        """Give back whatever the claim holds (idempotent)."""
 
 
 def _write_marker(directory: Path, kind: str, name: str) -> None:

@@ -21,15 +21,21 @@ from .. import stats
 from .analyse import comparisons
 from .state import TrialState
 
-__all__ = ["decision_pvalues", "power_curve", "multiplicity_summary", "n_for_target", "families"]
+__all__ = ["decision_test", "decision_pvalues", "power_curve", "multiplicity_summary", "n_for_target", "families"]
+
+
+def decision_test(cfg, y, b, code, seed) -> dict[str, np.ndarray]:
+    """The design's decision test (``analysis.decision_test``) on (R, n) arrays:
+    its per-replicate ``estimate``, ``se``, ``p``, ... (treatment - control)."""
+    a = cfg.analysis
+    if a.decision_test == "ancova_itt":
+        return stats.multiple_imputation_ancova(y, b, code, m=a.mi_imputations, seed=seed, alpha=a.alpha)
+    return stats.completers(y, b, code, alpha=a.alpha)
 
 
 def decision_pvalues(cfg, y, b, code, seed) -> np.ndarray:
     """(R,) two-sided p-values of the design's decision test."""
-    a = cfg.analysis
-    if a.decision_test == "ancova_itt":
-        return stats.multiple_imputation_ancova(y, b, code, m=a.mi_imputations, seed=seed, alpha=a.alpha)["p"]
-    return stats.completers(y, b, code, alpha=a.alpha)["p"]
+    return decision_test(cfg, y, b, code, seed)["p"]
 
 
 def families(cfg, keys: list[str], primary: list[bool]) -> np.ndarray:

@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import stats
 from .analyse import _direction, comparisons
+from .decisions import decision_test
 from .state import TrialState
 
 __all__ = ["interim_analysis", "looks"]
@@ -34,11 +35,7 @@ def looks(cfg) -> np.ndarray:
 
 
 def _benefit_z(cfg, y, b, code, seed, lower: bool) -> np.ndarray:
-    a = cfg.analysis
-    if a.decision_test == "ancova_itt":
-        r = stats.multiple_imputation_ancova(y, b, code, m=a.mi_imputations, seed=seed, alpha=a.alpha)
-    else:
-        r = stats.completers(y, b, code, alpha=a.alpha)
+    r = decision_test(cfg, y, b, code, seed)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = r["estimate"] / r["se"]
     return -z if lower else z
