@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 import tomllib
 from pathlib import Path
@@ -540,3 +541,55 @@ def test_responder_rows_only_where_defined(report_run):
         for row in csv.DictReader(fh):
             if row["endpoint"] == "cortisol_nmol_l":
                 assert row["responders_rd"] == "nan" and row["responders_p"] == "nan"
+
+
+def test_an_interrupt_swallowed_on_the_way_still_stops_the_result_landing(sandbox):
+    """A SIGTERM whose KeyboardInterrupt is lost (as inside a ctypes callback of
+    Numba's cache) must not let the run finish and put its result in place."""
+    from probisim.core import interrupt
+
+    before = snapshot(sandbox)
+    with interrupt.interrupts_raise():
+        with outdir.OutputClaim("fresh/res") as claim:
+            (claim.staging / "visits.csv").write_text("x\n")
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1.0)  # the handler runs here and raises
+            except KeyboardInterrupt:
+                pass  # swallowed, as a C callback would
+            assert interrupt.requested()
+            with pytest.raises(KeyboardInterrupt):
+                claim.commit()
+    assert not interrupt.requested()  # the block resets the record
+    assert snapshot(sandbox) == before
+
+
+def test_a_swallowed_interrupt_is_reported_once_not_as_a_traceback():
+    """The 'Exception ignored' report of our own swallowed KeyboardInterrupt is
+    silenced; any other unraisable exception is still reported (run in a child
+    process: pytest replaces the unraisable hook)."""
+    script = textwrap.dedent("""
+        import ctypes, os, signal, threading, time
+        from probisim.core import interrupt
+
+        @ctypes.CFUNCTYPE(None)
+        def callback():
+            time.sleep(1.0)  # SIGTERM lands here; its KeyboardInterrupt cannot leave a ctypes callback
+
+        @ctypes.CFUNCTYPE(None)
+        def failing():
+            raise ValueError("a real problem")
+
+        with interrupt.interrupts_raise():
+            t = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
+            t.start()
+            callback()
+            t.join()
+            assert interrupt.requested()
+            failing()
+        print("finished")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(), timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "finished", proc.stderr
+    assert "KeyboardInterrupt" not in proc.stderr
+    assert "Traceback" in proc.stderr and "a real problem" in proc.stderr

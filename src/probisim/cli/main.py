@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
+from ..core import interrupt
 from ..core.errors import ProbisimError
+from ..core.interrupt import interrupts_raise
 
 __all__ = ["main", "build_parser"]
 
@@ -74,27 +75,6 @@ def _preflight(args):
     return cfg, check_output(out, force=args.force)
 
 
-@contextmanager
-def _sigterm_as_interrupt():
-    """Within the block SIGTERM raises KeyboardInterrupt, so the run's cleanup (the
-    output claim's staging directory and lock file) happens on ``kill`` too."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
-
-
 def cmd_run(args) -> int:
     import matplotlib
 
@@ -106,11 +86,12 @@ def cmd_run(args) -> int:
     cfg, plan = _preflight(args)
     # the claim (lock, marked staging directory) is taken before simulating; leaving
     # the block removes whatever of it is left, on success, error or interrupt
-    with _sigterm_as_interrupt(), OutputClaim(plan.given, force=args.force) as claim:
+    with interrupts_raise(), OutputClaim(plan.given, force=args.force) as claim:
         _log(args, f"running '{cfg.name}': {cfg.replicates} replicates x {cfg.n_randomized} participants "
                    f"(output '{plan.given}')")
         try:
             result = run_trial(cfg, threads=args.threads, progress=not args.quiet)
+            interrupt.check()  # a signal whose KeyboardInterrupt was swallowed (e.g. inside Numba's cache)
         except KeyboardInterrupt:
             print(f"{PROG}: interrupted during simulation; nothing was written", file=sys.stderr)
             return 130
@@ -190,7 +171,7 @@ def cmd_analyze(args) -> int:
         raise CLIError(f"DATA = '{data}': no such file; expected a CSV table in long format")
     plan = load_plan(args.config)
     out = args.out if args.out is not None else str(Path("results") / plan.name)
-    with _sigterm_as_interrupt(), OutputClaim(out, force=args.force) as claim:
+    with interrupts_raise(), OutputClaim(out, force=args.force) as claim:
         result = analyze(data, plan)
         path = result.write(out, figures=not args.no_figures, fmt=args.format, claim=claim)
     print(path)

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from . import interrupt
 from .errors import OutputBusyError, OutputError, OutputExistsError
 
 __all__ = ["MARKER", "OutputError", "OutputExistsError", "OutputBusyError", "OutputPlan", "OutputClaim",
@@ -387,6 +388,7 @@ class OutputClaim(_Claim):
         ``force``); return the path as given."""
         if self.staging is None or self._fd is None:
             raise RuntimeError("commit() outside an active claim")
+        interrupt.check()  # a kill whose KeyboardInterrupt was swallowed still stops the result landing
         plan, target = self.plan, self.plan.target
         old = None
         if os.path.lexists(target):
