@@ -32,7 +32,9 @@ PARAM_NAMES = (
     "mood.depression_from_stress", "mood.depression_from_inflammation", "mood.anxiety_from_inflammation",
     "mood.inflammation_threshold_pg_ml", "mood.anxiety_from_vagal", "mood.depression_from_vagal",
     "mood.stress_from_vagal", "mood.management_relief", "mood.expectancy_relief", "mood.contact_relief",
-    "mood.tau_expectancy_days", "mood.tau_contact_days",
+    "mood.tau_expectancy_days", "mood.tau_contact_days", "mood.slow_sd_stress", "mood.slow_sd_anxiety",
+    "mood.slow_sd_depression", "mood.tau_slow_stress_days", "mood.tau_slow_anxiety_days",
+    "mood.tau_slow_depression_days",
 )
 (P_NSUB, P_DELTA, P_STOOL, P_FLOOR, P_KMF, P_KMP, P_KMS, P_FREF, P_SREF, P_XCOMP, P_CONGRES, P_XFEED,
  P_ISD, P_HALF,
@@ -42,7 +44,8 @@ PARAM_NAMES = (
  P_CORT_STRESS, P_CORT_INFL, P_CORT_VAG, P_SM_REACT, P_SM_VAG,
  P_TH_P, P_TH_A, P_TH_D, P_SD_P, P_SD_A, P_SD_D, P_P_LOAD, P_P_CORT, P_A_CORT, P_D_CORT, P_A_P, P_D_P,
  P_D_INFL, P_A_INFL, P_INFL_THR, P_A_VAG, P_D_VAG, P_P_VAG, P_MANAGE, P_EXPECT, P_CONTACT,
- P_TAU_EXP, P_TAU_CON) = range(len(PARAM_NAMES))
+ P_TAU_EXP, P_TAU_CON, P_SLOW_SD_P, P_SLOW_SD_A, P_SLOW_SD_D, P_TAU_SLOW_P, P_TAU_SLOW_A, P_TAU_SLOW_D,
+ ) = range(len(PARAM_NAMES))
 
 #: host state columns
 HOST_NAMES = ("butyrate", "barrier", "il6_pg_ml", "crp_mg_l", "kyn_trp", "serotonin", "gaba", "vagal",
@@ -50,9 +53,11 @@ HOST_NAMES = ("butyrate", "barrier", "il6_pg_ml", "crp_mg_l", "kyn_trp", "seroto
 H_BUT, H_BAR, H_IL6, H_CRP, H_KT, H_SERO, H_GABA, H_VAG, H_CORT, H_LPS, H_EXP, H_CON = range(12)
 N_HOST = len(HOST_NAMES)
 
-#: latent psychological states
-MOOD_NAMES = ("stress", "anxiety", "depression")
-M_STRESS, M_ANXIETY, M_DEPRESSION = range(3)
+#: latent psychological states: the day's latent P, A, D (what instruments read), then
+#: their slow states (life circumstances and episodes that move the set-points for weeks
+#: to months; model.md §3.3)
+MOOD_NAMES = ("stress", "anxiety", "depression", "stress_slow", "anxiety_slow", "depression_slow")
+M_STRESS, M_ANXIETY, M_DEPRESSION, M_SLOW_P, M_SLOW_A, M_SLOW_D = range(6)
 N_MOOD = len(MOOD_NAMES)
 
 #: per-participant traits used by the kernel

@@ -440,21 +440,32 @@ def expected_moments(
     given_d: float | None = None,
     rater_error: bool = True,
     nodes: int = 40,
+    sample: Mapping[str, np.ndarray] | None = None,
+    inst: Instrument | None = None,
+    u_nodes: int = 24,
+    rater_nodes: int = 15,
 ) -> dict[str, float]:
     """Exact mean, SD, α and same-latent retest r of a score.
 
     Latents ~ N(0, 1) with pairwise correlation ``latent_corr`` (or, with
-    ``given_d``, D fixed and the others from their conditional normal). The
-    item-specific propensities and the rater shift are integrated out by
-    Gauss–Hermite quadrature; no random numbers are used. "retest" is the
-    correlation of two administrations with the same latents and propensities
-    but new item draws and rater.
+    ``given_d``, D fixed and the others from their conditional normal), or, with
+    ``sample``, the empirical distribution of the latents of real (generated)
+    people: a mapping of "P", "A", "D" to equal-length arrays, each person one
+    point of equal weight. The item-specific propensities and the rater shift are
+    integrated out by Gauss–Hermite quadrature; no random numbers are used.
+    "retest" is the correlation of two administrations with the same latents and
+    propensities but new item draws and rater. ``inst`` replaces the registry
+    entry (for fitting item parameters).
     """
-    inst = INSTRUMENTS[_SCALE_INDEX[score_name]]
+    inst = inst if inst is not None else INSTRUMENTS[_SCALE_INDEX[score_name]]
     s = inst.scales[score_name]
     items = list(s.items)
     L = np.asarray(inst.loadings)[items]
     used = [j for j in range(3) if L[:, j].any()]
+    if sample is not None:
+        xi = np.column_stack([np.asarray(sample[LATENTS[j]], dtype=np.float64) for j in used])
+        return _moments_on(inst, s, items, xi @ L[:, used].T, np.full(xi.shape[0], 1.0 / xi.shape[0]),
+                           rater_error, u_nodes, rater_nodes)
     # latent distribution: mean m, covariance C over the used latents
     cov = np.full((3, 3), latent_corr) + (1 - latent_corr) * np.eye(3)
     mean = np.zeros(3)
@@ -474,10 +485,15 @@ def expected_moments(
     Z = np.stack([g.ravel() for g in grids], axis=1)
     xi = m + Z @ fac.T  # (G, used)
     wG = wgrid.ravel()
-    theta0 = xi @ L[:, used].T  # (G, K)
+    return _moments_on(inst, s, items, xi @ L[:, used].T, wG, rater_error, u_nodes, rater_nodes)
+
+
+def _moments_on(inst: Instrument, s: Scale, items: list[int], theta0: np.ndarray, wG: np.ndarray,
+                rater_error: bool, u_nodes: int, rater_nodes: int) -> dict[str, float]:
+    """Moments of scale ``s`` over latent points: item latents ``theta0`` (G, K) with weights ``wG``."""
     rsd = inst.rater_sd if (inst.rater and rater_error) else 0.0
-    zr, wr = _gh(15) if rsd > 0 else (np.zeros(1), np.ones(1))
-    zu, wu = _gh(24)
+    zr, wr = _gh(rater_nodes) if rsd > 0 else (np.zeros(1), np.ones(1))
+    zu, wu = _gh(u_nodes)
     e1 = np.zeros((len(wG), len(zr), len(zu), len(items)))
     e2 = np.zeros_like(e1)
     for j, k in enumerate(items):
