@@ -1,7 +1,8 @@
 """Fit of the instruments' compact item parameters on generated people.
 
-The graded-response items of :mod:`probisim.measure.instruments` are written from four
-numbers per item group (``mu``, ``gamma``, ``a``, ``tau``; see ``instruments.toml``).
+The graded-response items of :mod:`probisim.measure.instruments` are written from five
+numbers per item group (``mu``, ``gamma``, ``a``, ``tau``, ``spread``; see
+``instruments.toml``).
 They are fitted here, once, on the latent states of people the model generates — the
 community and depressed-outpatient presets after burn-in, each latent averaged over the
 instrument's recall window — so that the exact moments of every scale over those
@@ -15,10 +16,11 @@ sample sits where the scale's slope matters.
 Run ``python -m probisim.calibrate.instrument_fit`` to print the fitted groups as
 ``instruments.toml`` lines with the moments they reach; the file is edited by hand
 from that output (the fit is not redone at import). The objective is the relative
-misfit (log ratio for means and SDs; (value - target) / 0.02 for alpha) plus a weak
+misfit (log ratio for means and SDs; (value - target) / 0.02 for alpha; for the share
+at the scale's maximum, its excess over the target / 0.001) plus a weak
 pull (weight 0.05 per log unit) of every parameter towards its current value, which
-keeps a group whose targets leave a direction free (four numbers, three targets) where
-it was.
+keeps a group whose targets leave a direction free (five numbers, three or four
+targets) where it was.
 """
 
 from __future__ import annotations
@@ -35,33 +37,42 @@ from .cohort import Cohort
 
 __all__ = ["TARGETS", "latent_samples", "fit_group", "main"]
 
-#: (group, score, population, statistic) -> target. Populations: "community",
-#: "outpatients" (depressed outpatients, unscreened). Sources: instruments.toml and
+#: group -> (score, population, statistic, target[, weight]). Populations: "community",
+#: "stressed" (stressed adults), "outpatients" (depressed outpatients), all unscreened;
+#: "at_max" is the share at the scale's maximum (a ceiling, model brief D4). Sources: instruments.toml and
 #: docs/model.md §5.4 (where a target departs from a single published value).
-TARGETS: dict[str, list[tuple[str, str, str, float]]] = {
-    "pss10": [("pss10", "community", "mean", 15.8), ("pss10", "community", "sd", 7.5),
-              ("pss10", "community", "alpha", 0.85)],
+TARGETS: dict[str, list[tuple]] = {
+    "pss10": [("pss10", "community", "mean", 15.8), ("pss10", "community", "sd", 7.5, 3.0),
+              ("pss10", "community", "alpha", 0.85), ("pss10", "stressed", "at_max", 0.004)],
     "dass21_depression": [("dass21_depression_raw", "community", "mean", 2.83),
-                          ("dass21_depression_raw", "community", "sd", 3.87),
+                          ("dass21_depression_raw", "community", "sd", 3.87, 3.0),
                           ("dass21_depression_raw", "community", "alpha", 0.88),
-                          ("dass21_depression_raw", "outpatients", "mean", 12.0)],
+                          ("dass21_depression_raw", "outpatients", "mean", 12.0),
+                          ("dass21_depression_raw", "outpatients", "at_max", 0.004)],
     "dass21_anxiety": [("dass21_anxiety_raw", "community", "mean", 1.88),
                        ("dass21_anxiety_raw", "community", "sd", 2.95),
-                       ("dass21_anxiety_raw", "community", "alpha", 0.82)],
+                       ("dass21_anxiety_raw", "community", "alpha", 0.82),
+                       ("dass21_anxiety_raw", "stressed", "at_max", 0.004),
+                       ("dass21_anxiety_raw", "outpatients", "at_max", 0.004)],
     "dass21_stress": [("dass21_stress_raw", "community", "mean", 4.73),
-                      ("dass21_stress_raw", "community", "sd", 4.2),
-                      ("dass21_stress_raw", "community", "alpha", 0.88)],
-    "hads_a": [("hads_a", "community", "mean", 5.3), ("hads_a", "community", "sd", 3.6),
-               ("hads_a", "community", "alpha", 0.83)],
-    "hads_d": [("hads_d", "community", "mean", 3.68), ("hads_d", "community", "sd", 3.07),
-               ("hads_d", "community", "alpha", 0.81), ("hads_d", "outpatients", "mean", 11.0)],
+                      ("dass21_stress_raw", "community", "sd", 4.2, 3.0),
+                      ("dass21_stress_raw", "community", "alpha", 0.88),
+                      ("dass21_stress_raw", "stressed", "at_max", 0.004)],
+    "hads_a": [("hads_a", "community", "mean", 5.1), ("hads_a", "community", "sd", 3.5),
+               ("hads_a", "community", "alpha", 0.83), ("hads_a", "stressed", "at_max", 0.004),
+               ("hads_a", "outpatients", "at_max", 0.004)],
+    "hads_d": [("hads_d", "community", "mean", 3.68), ("hads_d", "community", "sd", 3.3, 3.0),
+               ("hads_d", "community", "alpha", 0.81), ("hads_d", "outpatients", "mean", 11.0),
+               ("hads_d", "outpatients", "at_max", 0.004)],
     "bdi2": [("bdi2", "community", "mean", 8.5), ("bdi2", "community", "sd", 7.0),
-             ("bdi2", "outpatients", "alpha", 0.91), ("bdi2", "outpatients", "mean", 26.0)],
+             ("bdi2", "outpatients", "alpha", 0.91), ("bdi2", "outpatients", "mean", 26.0),
+             ("bdi2", "outpatients", "at_max", 0.001)],
     "hamd17": [("hamd17", "community", "mean", 4.0), ("hamd17", "outpatients", "mean", 18.0),
-               ("hamd17", "outpatients", "sd", 7.0), ("hamd17", "outpatients", "alpha", 0.78)],
+               ("hamd17", "outpatients", "sd", 7.0), ("hamd17", "outpatients", "alpha", 0.78),
+               ("hamd17", "outpatients", "at_max", 0.004)],
 }
 
-_PRESETS = {"community": "community", "outpatients": "depressed_outpatients"}
+_PRESETS = {"community": "community", "stressed": "stressed_adults", "outpatients": "depressed_outpatients"}
 
 
 def latent_samples(n: int = 3000, seed: int = 4242) -> dict[str, dict[int, dict[str, np.ndarray]]]:
@@ -86,10 +97,10 @@ def _with_group(inst: ins.Instrument, group_items: list[int], base: dict, p: dic
     a, b, tau = list(inst.discrimination), list(inst.thresholds), list(inst.specific_sd)
     for k in group_items:
         rel_a = inst.discrimination[k] / base["a"]
-        sev = inst.thresholds[k][0] - base["mu"]
+        sev = (inst.thresholds[k][0] - base["mu"]) / base.get("spread", 1.0)
         rel_t = inst.specific_sd[k] / base["tau"] if base["tau"] > 0 else 1.0
         a[k] = p["a"] * rel_a
-        b[k] = tuple(p["mu"] + sev + p["gamma"] * c for c in range(len(inst.thresholds[k])))
+        b[k] = tuple(p["mu"] + p.get("spread", 1.0) * sev + p["gamma"] * c for c in range(len(inst.thresholds[k])))
         tau[k] = p["tau"] * rel_t
     return dataclasses.replace(inst, discrimination=tuple(a), thresholds=tuple(b), specific_sd=tuple(tau))
 
@@ -112,18 +123,20 @@ def fit_group(group: str, samples, u_nodes: int = 12) -> tuple[dict, dict]:
     inst0 = ins.INSTRUMENTS[name]
     groups, fits = _groups(name)
     base = dict(fits[group])
-    keys = ("mu", "gamma", "a", "tau")
+    keys = ("mu", "gamma", "a", "tau", "spread")
     targets = TARGETS[group]
 
     def unpack(x):
-        return {"mu": x[0], "gamma": float(np.exp(x[1])), "a": float(np.exp(x[2])), "tau": float(np.exp(x[3]))}
+        return {"mu": x[0], "gamma": float(np.exp(x[1])), "a": float(np.exp(x[2])), "tau": float(np.exp(x[3])),
+                "spread": float(np.exp(x[4]))}
 
-    x0 = np.array([base["mu"], np.log(base["gamma"]), np.log(base["a"]), np.log(max(base["tau"], 1e-3))])
+    x0 = np.array([base["mu"], np.log(base["gamma"]), np.log(base["a"]), np.log(max(base["tau"], 1e-3)),
+                   np.log(base.get("spread", 1.0))])
 
     def stats(x):
         inst = _with_group(inst0, groups[group], base, unpack(x))
         got = {}
-        for score, pop, stat, _ in targets:
+        for score, pop, stat, *_ in targets:
             if (score, pop) not in got:
                 lat = samples[pop][inst.recall_days]
                 got[(score, pop)] = ins.expected_moments(score, sample=lat, inst=inst, u_nodes=u_nodes,
@@ -133,18 +146,37 @@ def fit_group(group: str, samples, u_nodes: int = 12) -> tuple[dict, dict]:
     def resid(x):
         got = stats(x)
         r = []
-        for score, pop, stat, t in targets:
+        for score, pop, stat, t, *w in targets:
             v = got[(score, pop)][stat]
-            r.append((v - t) / 0.02 if stat == "alpha" else np.log(max(v, 1e-6) / t))
+            wt = w[0] if w else 1.0
+            if stat == "alpha":
+                r.append(wt * (v - t) / 0.02)
+            elif stat == "at_max":  # a ceiling: only a share above it counts
+                r.append(wt * max(v - t, 0.0) / 0.001)
+            else:
+                r.append(wt * np.log(max(v, 1e-6) / t))
         r.extend(0.05 * (x - x0))
         return np.array(r)
 
     sol = least_squares(resid, x0, x_scale=1.0, diff_step=1e-3)
     p = unpack(sol.x)
     if name == "hamd17":
-        p["rater_sd"] = base["rater_sd"]
+        # the rater's shift is set so that its SEM is 1.25 points in depressed
+        # outpatients: latent SD = 1.25 / (slope of the expected total in the latent
+        # there); the scale's fit is then repeated with it
+        inst = _with_group(inst0, groups[group], base, p)
+        lat = samples["outpatients"][inst.recall_days]
+        hi = ins.expected_moments("hamd17", sample={k: v + 0.1 for k, v in lat.items()}, inst=inst,
+                                  u_nodes=u_nodes, rater_error=False)["mean"]
+        lo = ins.expected_moments("hamd17", sample={k: v - 0.1 for k, v in lat.items()}, inst=inst,
+                                  u_nodes=u_nodes, rater_error=False)["mean"]
+        inst0 = dataclasses.replace(inst0, rater_sd=1.25 / ((hi - lo) / 0.2))
+        sol = least_squares(resid, sol.x, x_scale=1.0, diff_step=1e-3)
+        p = unpack(sol.x)
+        p["rater_sd"] = inst0.rater_sd
     got = stats(sol.x)
-    reached = {f"{score} {pop} {stat}": round(float(got[(score, pop)][stat]), 3) for score, pop, stat, _ in targets}
+    reached = {f"{score} {pop} {stat}": round(float(got[(score, pop)][stat]), 4)
+               for score, pop, stat, *_ in targets}
     return {k: round(float(p[k]), 4) for k in (*keys, *(("rater_sd",) if name == "hamd17" else ()))}, reached
 
 

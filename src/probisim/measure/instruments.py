@@ -41,8 +41,9 @@ counts, ranges, floors and ceilings come out by themselves.
   point terms it is smaller near the floor, where raters agree that symptoms
   are absent.
 
-Item parameters are written from four numbers per scale,
-``a_k = a·ρ_k`` and ``b_kc = μ + z_k + γ(c − 1)``: ``z_k`` (relative item
+Item parameters are written from a few numbers per scale,
+``a_k = a·ρ_k`` and ``b_kc = μ + s·z_k + γ(c − 1)`` (``s`` = 1 unless the fit
+group gives a ``spread``): ``z_k`` (relative item
 severity) and ``ρ_k`` (relative discrimination) are set by hand from the
 items' content and their known endorsement in community samples (e.g. BDI-II
 sleep and fatigue items are endorsed often, suicidal thoughts rarely;
@@ -214,7 +215,8 @@ def _instrument(name: str, spec: Mapping) -> Instrument:
     for it, m in zip(items, maxima):
         fit = fits[it["fit"]]
         a.append(float(fit["a"] * it["discrimination"]))
-        b.append(tuple(float(fit["mu"] + it["severity"] + fit["gamma"] * c) for c in range(m)))
+        b.append(tuple(float(fit["mu"] + fit.get("spread", 1.0) * it["severity"] + fit["gamma"] * c)
+                       for c in range(m)))
         tau.append(float(fit["tau"] * it.get("specificity", 1.0)))
     scales = []
     for sc in spec["scales"]:
@@ -445,7 +447,7 @@ def expected_moments(
     u_nodes: int = 24,
     rater_nodes: int = 15,
 ) -> dict[str, float]:
-    """Exact mean, SD, α and same-latent retest r of a score.
+    """Exact mean, SD, α, same-latent retest r and share at the maximum of a score.
 
     Latents ~ N(0, 1) with pairwise correlation ``latent_corr`` (or, with
     ``given_d``, D fixed and the others from their conditional normal), or, with
@@ -495,6 +497,7 @@ def _moments_on(inst: Instrument, s: Scale, items: list[int], theta0: np.ndarray
     zr, wr = _gh(rater_nodes) if rsd > 0 else (np.zeros(1), np.ones(1))
     zu, wu = _gh(u_nodes)
     e1 = np.zeros((len(wG), len(zr), len(zu), len(items)))
+    top = np.zeros((len(wG), len(zr), len(items)))
     e2 = np.zeros_like(e1)
     for j, k in enumerate(items):
         a, b, tau = inst.discrimination[k], inst.thresholds[k], inst.specific_sd[k]
@@ -503,6 +506,8 @@ def _moments_on(inst: Instrument, s: Scale, items: list[int], theta0: np.ndarray
             pc = expit(a * (th - bc))
             e1[..., j] += pc
             e2[..., j] += (2 * c - 1) * pc
+        # P(item at its maximum | common factors), propensity integrated out
+        top[..., j] = np.einsum("gru,u->gr", pc, wu)
     # within occasion: common factors (latents, rater); u integrated per item
     E1 = np.einsum("gruk,u->grk", e1, wu)
     E2 = np.einsum("gruk,u->grk", e2, wu)
@@ -526,4 +531,5 @@ def _moments_on(inst: Instrument, s: Scale, items: list[int], theta0: np.ndarray
         "sd": mult * float(np.sqrt(var_t)),
         "alpha": float(alpha),
         "retest": cov12 / var_t,
+        "at_max": float((w2 * top.prod(axis=2)).sum()),
     }
