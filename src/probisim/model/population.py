@@ -219,7 +219,7 @@ PRESETS: dict[str, dict] = {
         "sugar_g_per_day": {"dist": "lognormal", "mean": 75.0, "sd": 30.0, "low": 5.0, "high": 300.0},
     },
     "depressed_outpatients": {
-        "depression_setpoint": {"dist": "normal", "mean": 2.5, "sd": 0.4},
+        "depression_setpoint": {"dist": "normal", "mean": 2.2, "sd": 0.4},
         "anxiety_setpoint": {"dist": "normal", "mean": 0.6, "sd": 0.9},
         "stress_setpoint": {"dist": "normal", "mean": 0.5, "sd": 0.65},
         "background_stress_load": {"dist": "gamma", "mean": 0.6, "sd": 0.4, "low": 0.0, "high": 4.0},
@@ -227,7 +227,7 @@ PRESETS: dict[str, dict] = {
         "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
         "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 1.9, "sd": 1.1, "low": 0.1, "high": 50.0},
-        "expectancy": {"dist": "gamma", "mean": 1.1, "sd": 1.1, "low": 0.0, "high": 4.0},
+        "expectancy": {"dist": "gamma", "mean": 1.0, "sd": 0.9, "low": 0.0, "high": 4.0},
     },
 }
 
