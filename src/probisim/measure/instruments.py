@@ -311,15 +311,17 @@ def simulate_items(
     pids,
     day,
     rater_error: bool = True,
+    inst: Instrument | None = None,
 ) -> np.ndarray:
     """Item responses (n, n_items) int8, as recorded on the form.
 
     Reverse-keyed items (PSS-10 items 4, 5, 7, 8) are returned as the
     respondent marked them, so their raw response falls as the latent rises;
     :func:`score_items` reverses them. ``rater_error=False`` drops the HAM-D
-    rater bias (the item draws are unchanged), for studying rater error.
+    rater bias (the item draws are unchanged), for studying rater error. ``inst``
+    replaces the registry entry of ``name`` (for fitting item parameters).
     """
-    inst = _get(name)
+    inst = inst if inst is not None else _get(name)
     pids = np.asarray(pids).reshape(-1)
     n = pids.size
     theta = _item_thetas(inst, latents, n)

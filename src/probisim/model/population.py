@@ -212,17 +212,17 @@ MAX_GUILD_LOG10 = 12.0
 PRESETS: dict[str, dict] = {
     "community": {},
     "stressed_adults": {
-        "background_stress_load": {"dist": "gamma", "mean": 0.6, "sd": 0.35, "low": 0.0, "high": 4.0},
+        "background_stress_load": {"dist": "gamma", "mean": 0.5, "sd": 0.3, "low": 0.0, "high": 4.0},
         "stress_reactivity": {"dist": "lognormal", "mean": 1.2, "sd": 0.3},
-        "stress_setpoint": {"dist": "normal", "mean": 0.2, "sd": 0.6},
+        "stress_setpoint": {"dist": "normal", "mean": 0.1, "sd": 0.6},
         "anxiety_setpoint": {"dist": "normal", "mean": 0.2, "sd": 0.85},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 75.0, "sd": 30.0, "low": 5.0, "high": 300.0},
     },
     "depressed_outpatients": {
         "depression_setpoint": {"dist": "normal", "mean": 2.2, "sd": 0.4},
         "anxiety_setpoint": {"dist": "normal", "mean": 0.6, "sd": 0.9},
-        "stress_setpoint": {"dist": "normal", "mean": 0.5, "sd": 0.65},
-        "background_stress_load": {"dist": "gamma", "mean": 0.6, "sd": 0.4, "low": 0.0, "high": 4.0},
+        "stress_setpoint": {"dist": "normal", "mean": 0.3, "sd": 0.65},
+        "background_stress_load": {"dist": "gamma", "mean": 0.5, "sd": 0.35, "low": 0.0, "high": 4.0},
         "inflammatory_susceptibility": {"dist": "lognormal", "mean": 1.3, "sd": 0.35},
         "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
