@@ -121,7 +121,7 @@ def test_pss_six_week_test_retest_is_moderate():
     comes from latent dynamics (a stable set-point, the slow state of stress over
     weeks, day-level noise) plus measurement error: model brief D3, 0.45-0.70
     (published ~ .55, Cohen 1983). With 3,000 people the correlation's standard
-    error is about 0.01, so the band is the target's own.""" 
+    error is about 0.01, so the band is the target's own."""
     raw = {
         "seed": 9, "replicates": 1, "n_randomized": 3000, "population": {"burn_in_days": 40},
         "arms": [{"name": "placebo", "interventions": []}, {"name": "none", "interventions": []}],
@@ -178,6 +178,9 @@ def test_partial_overrides_keep_the_built_in_defaults():
     assert cfg.model.strains["B_longum_R0175"].niche == 0.5
     assert cfg.model.strains["B_longum_R0175"].genus == DEFAULT_STRAINS["B_longum_R0175"].genus
     ex = cfg.population.traits.expectancy
-    assert ex.mean == 0.4 and ex.sd == 0.6 and ex.low == 0.0  # preset sd/clip kept
+    from probisim.model.population import PRESETS
+
+    want = PRESETS["depressed_outpatients"]["expectancy"]
+    assert ex.mean == 0.4 and ex.sd == want["sd"] and ex.low == want["low"]  # preset sd/clip kept
     # a trait the preset does not touch keeps the built-in marginal
     assert cfg.population.traits.vagal_tone.dist == "lognormal"

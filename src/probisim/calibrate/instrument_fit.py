@@ -138,7 +138,7 @@ def fit_group(group: str, samples, u_nodes: int = 12) -> tuple[dict, dict]:
     def stats(x):
         inst = _with_group(inst0, groups[group], base, unpack(x))
         got = {}
-        for score, pop, stat, *_ in targets:
+        for score, pop, *_ in targets:
             if (score, pop) not in got:
                 lat = samples[pop][inst.recall_days]
                 got[(score, pop)] = ins.expected_moments(score, sample=lat, inst=inst, u_nodes=u_nodes,
