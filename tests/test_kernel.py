@@ -222,7 +222,7 @@ def _random_case(model, n, seed, special):
     H[:, K.H_VAG] = g.uniform(0.3, 2.0, n)
     H[:, K.H_EXP] = g.uniform(0.0, 1.0, n)
     H[:, K.H_CON] = g.uniform(0.0, 2.0, n)
-    M = pop.M + g.normal(0, 0.5, (n, 3))
+    M = pop.M + g.normal(0, 0.5, (n, K.N_MOOD))
     DRV = np.zeros((n, K.N_DRIVERS))
     DRV[:, K.D_FIBRE] = g.uniform(3, 60, n)
     DRV[:, K.D_SUGAR] = g.uniform(5, 200, n)

@@ -22,6 +22,7 @@ import pytest
 from probisim import cli
 from probisim.config import apply_overrides, dumps_toml, from_dict, load_raw, lookup_field, to_dict
 from probisim.model.engine import resolve_defaults
+from probisim.model.population import PRESETS
 from probisim.model.taxa import DEFAULT_STRAINS
 from probisim.sweep import load_sweep_config, run_sensitivity
 from probisim.trial import TrialConfig
@@ -82,7 +83,8 @@ def test_trait_overrides_keep_the_preset_marginal():
     raw = apply_overrides(load_raw(BASE), ["population.traits.expectancy.mean=0.5"], TrialConfig)
     cfg = from_dict(TrialConfig, resolve_defaults(raw))
     e = cfg.population.traits.expectancy
-    assert (e.mean, e.sd, e.high) == (0.5, 0.6, 3.0)
+    want = PRESETS["depressed_outpatients"]["expectancy"]
+    assert (e.mean, e.sd, e.high) == (0.5, want["sd"], want["high"])
 
 
 @pytest.fixture

@@ -60,6 +60,13 @@ PARAM_NAMES = PARAM_NAMES + (
 PARAM_NAMES = PARAM_NAMES + ("mood.vagal_habituation",)
 P_VAG_HAB = PARAM_NAMES.index("mood.vagal_habituation")
 
+# Slow states of P, A, D (issue 11): their stationary SDs and correlation times, appended
+_SLOW = ("slow_sd_stress", "slow_sd_anxiety", "slow_sd_depression", "tau_slow_stress_days",
+         "tau_slow_anxiety_days", "tau_slow_depression_days")
+PARAM_NAMES = PARAM_NAMES + tuple(f"mood.{k}" for k in _SLOW)
+(P_SLOW_SD_P, P_SLOW_SD_A, P_SLOW_SD_D, P_TAU_SLOW_P, P_TAU_SLOW_A, P_TAU_SLOW_D) = (
+    PARAM_NAMES.index(f"mood.{k}") for k in _SLOW)
+
 #: host state columns
 HOST_NAMES = ("butyrate", "barrier", "il6_pg_ml", "crp_mg_l", "kyn_trp", "serotonin", "gaba", "vagal",
               "cortisol_nmol_l", "lps", "expectancy", "contact")
@@ -69,9 +76,11 @@ HOST_NAMES = HOST_NAMES + ("dopamine",)
 H_DOPA = HOST_NAMES.index("dopamine")
 N_HOST = len(HOST_NAMES)
 
-#: latent psychological states
-MOOD_NAMES = ("stress", "anxiety", "depression")
-M_STRESS, M_ANXIETY, M_DEPRESSION = range(3)
+#: latent psychological states: the day's latent P, A, D (what instruments read), then
+#: their slow states (life circumstances and episodes that move the set-points for weeks
+#: to months; model.md §3.3)
+MOOD_NAMES = ("stress", "anxiety", "depression", "stress_slow", "anxiety_slow", "depression_slow")
+M_STRESS, M_ANXIETY, M_DEPRESSION, M_SLOW_P, M_SLOW_A, M_SLOW_D = range(6)
 N_MOOD = len(MOOD_NAMES)
 
 #: per-participant traits used by the kernel

@@ -20,6 +20,8 @@ ulps per operation, not bit for bit.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .layout import (
@@ -97,6 +99,9 @@ from .layout import (
     P_SD_P,
     P_SERO_B,
     P_SERO_SF,
+    P_SLOW_SD_A,
+    P_SLOW_SD_D,
+    P_SLOW_SD_P,
     P_SM_REACT,
     P_SM_VAG,
     P_TAU_B,
@@ -109,6 +114,9 @@ from .layout import (
     P_TAU_GABA,
     P_TAU_IL6,
     P_TAU_SERO,
+    P_TAU_SLOW_A,
+    P_TAU_SLOW_D,
+    P_TAU_SLOW_P,
     P_TH_A,
     P_TH_D,
     P_TH_P,
@@ -423,7 +431,10 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     r0, r1, r2, r3 = philox4x32_10(PIDS[act], np.uint64(int(day) & 0xFFFFFFFF), np.uint64(SITE_MOOD),
                                    np.uint64(0), KEYS[act, 0], KEYS[act, 1])
     z0, z1 = _box_muller(r0, r1)
-    z2, _z3 = _box_muller(r2, r3)
+    z2, z3 = _box_muller(r2, r3)
+    r4, r5, _r6, _r7 = philox4x32_10(PIDS[act], np.uint64(int(day) & 0xFFFFFFFF), np.uint64(SITE_MOOD),
+                                     np.uint64(1), KEYS[act, 0], KEYS[act, 1])
+    z4, z5 = _box_muller(r4, r5)
     c = np.log(Hp[:, H_CORT] / cort_ref)
     infl = np.log(1.0 + Hp[:, H_IL6] / thr) - infl_ref
     vag = Hp[:, H_VAG] - 1.0
@@ -431,15 +442,20 @@ def _step_rows(act, N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA,
     CT = Hp[:, H_CON].copy()
     relief = PRM[P_EXPECT] * E + PRM[P_CONTACT] * CT
     P0, A0, D0 = Mp[:, 0].copy(), Mp[:, 1].copy(), Mp[:, 2].copy()
+    SP, SA, SD = Mp[:, 3].copy(), Mp[:, 4].copy(), Mp[:, 5].copy()
     dP = P0 - Tp[:, T_PSET]
-    Mp[:, 0] = (P0 + PRM[P_TH_P] * (Tp[:, T_PSET] - P0) + PRM[P_P_LOAD] * react_eff * load
+    Mp[:, 0] = (P0 + PRM[P_TH_P] * (Tp[:, T_PSET] + SP - P0) + PRM[P_P_LOAD] * react_eff * load
                 + PRM[P_P_CORT] * c - PRM[P_P_VAG] * vag - PRM[P_MANAGE] * manage - relief + PRM[P_SD_P] * z0)
-    Mp[:, 1] = (A0 + PRM[P_TH_A] * (Tp[:, T_ASET] - A0) + PRM[P_A_CORT] * c + PRM[P_A_P] * dP
+    Mp[:, 1] = (A0 + PRM[P_TH_A] * (Tp[:, T_ASET] + SA - A0) + PRM[P_A_CORT] * c + PRM[P_A_P] * dP
                 + PRM[P_A_INFL] * infl - PRM[P_A_VAG] * vag - 0.5 * PRM[P_MANAGE] * manage - relief
                 + PRM[P_SD_A] * z1)
-    Mp[:, 2] = (D0 + PRM[P_TH_D] * (Tp[:, T_DSET] - D0) + PRM[P_D_CORT] * c + PRM[P_D_P] * dP
+    Mp[:, 2] = (D0 + PRM[P_TH_D] * (Tp[:, T_DSET] + SD - D0) + PRM[P_D_CORT] * c + PRM[P_D_P] * dP
                 + PRM[P_D_INFL] * infl - PRM[P_D_VAG] * vag - 0.5 * PRM[P_MANAGE] * manage - relief
                 + PRM[P_SD_D] * z2)
+    for col, sd, tau, z in ((3, P_SLOW_SD_P, P_TAU_SLOW_P, z3), (4, P_SLOW_SD_A, P_TAU_SLOW_A, z4),
+                            (5, P_SLOW_SD_D, P_TAU_SLOW_D, z5)):
+        f = math.exp(-1.0 / PRM[tau])
+        Mp[:, col] = f * Mp[:, col] + PRM[sd] * math.sqrt(1.0 - f * f) * z
     prod = Tp[:, T_EXPECT] * D[:, D_PRODUCT]
     Hp[:, H_EXP] = prod + (E - prod) * eE
     Hp[:, H_CON] = CT * eT + D[:, D_VISIT]

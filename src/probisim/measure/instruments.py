@@ -41,40 +41,29 @@ counts, ranges, floors and ceilings come out by themselves.
   point terms it is smaller near the floor, where raters agree that symptoms
   are absent.
 
-Item parameters are written from four numbers per scale,
-``a_k = a·ρ_k`` and ``b_kc = μ + z_k + γ(c − 1)``: ``z_k`` (relative item
-severity) and ``ρ_k`` (relative discrimination) are set by hand from the
-items' content and their known endorsement in community samples (e.g. BDI-II
-sleep and fatigue items are endorsed often, suicidal thoughts rarely;
-HAM-D17 insight and weight loss discriminate poorly); ``μ, γ, a, τ`` were
-fitted once so that, with the latents ~ N(0, 1)
-(pairwise correlation 0.7 where an item reads two), the exact moments of each
-scale (:func:`expected_moments`, Gauss–Hermite quadrature, no simulation)
-hit:
+Item parameters are written from a few numbers per scale,
+``a_k = a·ρ_k`` and ``b_kc = μ + s·z_k + γ(c − 1)`` (``s`` = 1 unless the fit
+group gives a ``spread``): ``z_k`` (relative item severity) and ``ρ_k``
+(relative discrimination) are set by hand from the items' content and their
+known endorsement in community samples (e.g. BDI-II sleep and fatigue items are
+endorsed often, suicidal thoughts rarely; HAM-D17 insight and weight loss
+discriminate poorly); ``μ, γ, a, τ, s`` (and the HAM-D17 rater SD) were fitted
+once on people the model generates — community adults, stressed adults and
+depressed outpatients, each latent averaged over the recall window — by
+:mod:`probisim.calibrate.instrument_fit`, which matches the exact moments of
+each scale over those people (:func:`expected_moments` with ``sample=``) to the
+published community means, SDs and α, clinical means and α, and a ceiling of
+0.3–0.4% at each scale's maximum in every preset. The targets, their sources and
+where they depart from a single published value are in ``docs/model.md`` §5.4;
+what the fit reached is in :data:`CALIBRATION`. The model brief's distribution
+targets (D1–D4, D7) are checked on generated people by
+:mod:`probisim.calibrate.people` and ``tests/test_people.py``.
 
-============  ======================  ===========  ======  =============  ========
-scale         community mean (SD)     α            retest  at D = 2       source
-============  ======================  ===========  ======  =============  ========
-PSS-10        15.8 (7.5)              .85          .88                    Cohen & Janicki-Deverts 2012; α Cohen &
-                                                                          Williamson 1988 (.78), Lee 2012 (>.70–.91);
-                                                                          2-day r .85 Cohen 1983
-DASS-21 D     2.83 (3.87) raw         .88          .90                    Henry & Crawford 2005
-DASS-21 A     1.88 (2.95) raw         .82          .88                    Henry & Crawford 2005
-DASS-21 S     4.73 (4.20) raw         .90          .92                    Henry & Crawford 2005
-HADS-A        6.14 (3.76)             .83          .88                    Crawford et al. 2001; α Bjelland et al. 2002
-HADS-D        3.68 (3.07)             .82          .88                    Crawford et al. 2001; α Bjelland et al. 2002
-BDI-II        8.5 (7.0)               .90          .93     22             Beck, Steer & Brown 1996 (α .92–.93, 1-week
-                                                                          r .93)
-HAM-D17       4.0 (SD not targeted)   .79          .88     19             Trajković et al. 2011 (α .79, retest .82);
-                                                                          outpatient trial baselines 18–22
-============  ======================  ===========  ======  =============  ========
-
-"retest" is the correlation of totals at two visits with an unchanged latent
-(new item draws and rater, same person); observed retest correlations include
-true change, so these targets sit a little above the published ones (and
-never below α, which this model cannot produce). The values the fit reached
-are in :data:`CALIBRATION`; the tests check simulated scores against the
-published targets.
+Test–retest reliability on real people comes mostly from the latent states
+(their slow states and day-level noise, model.md §3.3): with an unchanged
+latent, two administrations (new item draws and rater, same person and
+propensities) correlate at least as highly as α, so the published pattern of
+retest below α over weeks needs the latent to move between visits.
 
 Randomness
 ----------
@@ -196,12 +185,9 @@ class Instrument:
 #
 # The compact fit per item group: mu (location of the first threshold), gamma
 # (spacing of successive thresholds), a (discrimination), tau (stable
-# item-specific SD) and, for HAM-D17, rater_sd. They were obtained once with
-# scipy.optimize.least_squares on the relative misfit of expected_moments() to
-# the targets in the module docstring (log ratio for means, SDs and
-# E[score | D = 2]; (value - target)/0.02 for alpha and retest); for HAM-D17 the
-# fit alternated with rescaling rater_sd by 1.25 / (simulated SD of score -
-# score without rater error) on 400 000 simulated people at D = 2 until stable.
+# item-specific SD), spread (of the hand-set item severities; 1 when absent) and,
+# for HAM-D17, rater_sd. They come from python -m probisim.calibrate.instrument_fit
+# (least squares over generated people; see that module).
 # Not refitted at import.
 # --------------------------------------------------------------------------
 DATA_FILE = Path(__file__).resolve().parent / "data" / "instruments.toml"
@@ -215,7 +201,8 @@ def _instrument(name: str, spec: Mapping) -> Instrument:
     for it, m in zip(items, maxima):
         fit = fits[it["fit"]]
         a.append(float(fit["a"] * it["discrimination"]))
-        b.append(tuple(float(fit["mu"] + it["severity"] + fit["gamma"] * c) for c in range(m)))
+        b.append(tuple(float(fit["mu"] + fit.get("spread", 1.0) * it["severity"] + fit["gamma"] * c)
+                       for c in range(m)))
         tau.append(float(fit["tau"] * it.get("specificity", 1.0)))
     scales = []
     for sc in spec["scales"]:
@@ -252,13 +239,13 @@ def _load(path: Path = DATA_FILE) -> tuple[dict[str, Instrument], Mapping[str, M
 _REGISTRY, _CALIBRATION, _LATENT_CORR = _load()
 INSTRUMENTS: Mapping[str, Instrument] = MappingProxyType(_REGISTRY)
 
-#: Latent correlation assumed when calibrating items that read two latents.
+#: Latent correlation of the synthetic N(0, 1) latents that expected_moments() uses
+#: when it is given no sample (the quadrature oracle of the tests).
 CALIBRATION_LATENT_CORR = _LATENT_CORR
 
-#: Moments of the calibrated scales as expected_moments() gives them with the
-#: fitted constants (raw units; latents ~ N(0, 1), correlation
-#: CALIBRATION_LATENT_CORR), and "mean_at_d2" = E[score | D = 2]: a record of the
-#: calibration run; the tests check simulations against the published targets.
+#: What the fit of the item groups reached on generated people (raw units, per
+#: population): a record of the calibration run; the tests check simulations of
+#: generated people against the published targets.
 CALIBRATION: Mapping[str, Mapping[str, float]] = _CALIBRATION
 
 _SCALE_INDEX: Mapping[str, str] = MappingProxyType(
@@ -311,15 +298,17 @@ def simulate_items(
     pids,
     day,
     rater_error: bool = True,
+    inst: Instrument | None = None,
 ) -> np.ndarray:
     """Item responses (n, n_items) int8, as recorded on the form.
 
     Reverse-keyed items (PSS-10 items 4, 5, 7, 8) are returned as the
     respondent marked them, so their raw response falls as the latent rises;
     :func:`score_items` reverses them. ``rater_error=False`` drops the HAM-D
-    rater bias (the item draws are unchanged), for studying rater error.
+    rater bias (the item draws are unchanged), for studying rater error. ``inst``
+    replaces the registry entry of ``name`` (for fitting item parameters).
     """
-    inst = _get(name)
+    inst = inst if inst is not None else _get(name)
     pids = np.asarray(pids).reshape(-1)
     n = pids.size
     theta = _item_thetas(inst, latents, n)
@@ -443,21 +432,32 @@ def expected_moments(
     given_d: float | None = None,
     rater_error: bool = True,
     nodes: int = 40,
+    sample: Mapping[str, np.ndarray] | None = None,
+    inst: Instrument | None = None,
+    u_nodes: int = 24,
+    rater_nodes: int = 15,
 ) -> dict[str, float]:
-    """Exact mean, SD, α and same-latent retest r of a score.
+    """Exact mean, SD, α, same-latent retest r and share at the maximum of a score.
 
     Latents ~ N(0, 1) with pairwise correlation ``latent_corr`` (or, with
-    ``given_d``, D fixed and the others from their conditional normal). The
-    item-specific propensities and the rater shift are integrated out by
-    Gauss–Hermite quadrature; no random numbers are used. "retest" is the
-    correlation of two administrations with the same latents and propensities
-    but new item draws and rater.
+    ``given_d``, D fixed and the others from their conditional normal), or, with
+    ``sample``, the empirical distribution of the latents of real (generated)
+    people: a mapping of "P", "A", "D" to equal-length arrays, each person one
+    point of equal weight. The item-specific propensities and the rater shift are
+    integrated out by Gauss–Hermite quadrature; no random numbers are used.
+    "retest" is the correlation of two administrations with the same latents and
+    propensities but new item draws and rater. ``inst`` replaces the registry
+    entry (for fitting item parameters).
     """
-    inst = INSTRUMENTS[_SCALE_INDEX[score_name]]
+    inst = inst if inst is not None else INSTRUMENTS[_SCALE_INDEX[score_name]]
     s = inst.scales[score_name]
     items = list(s.items)
     L = np.asarray(inst.loadings)[items]
     used = [j for j in range(3) if L[:, j].any()]
+    if sample is not None:
+        xi = np.column_stack([np.asarray(sample[LATENTS[j]], dtype=np.float64) for j in used])
+        return _moments_on(inst, s, items, xi @ L[:, used].T, np.full(xi.shape[0], 1.0 / xi.shape[0]),
+                           rater_error, u_nodes, rater_nodes)
     # latent distribution: mean m, covariance C over the used latents
     cov = np.full((3, 3), latent_corr) + (1 - latent_corr) * np.eye(3)
     mean = np.zeros(3)
@@ -477,11 +477,17 @@ def expected_moments(
     Z = np.stack([g.ravel() for g in grids], axis=1)
     xi = m + Z @ fac.T  # (G, used)
     wG = wgrid.ravel()
-    theta0 = xi @ L[:, used].T  # (G, K)
+    return _moments_on(inst, s, items, xi @ L[:, used].T, wG, rater_error, u_nodes, rater_nodes)
+
+
+def _moments_on(inst: Instrument, s: Scale, items: list[int], theta0: np.ndarray, wG: np.ndarray,
+                rater_error: bool, u_nodes: int, rater_nodes: int) -> dict[str, float]:
+    """Moments of scale ``s`` over latent points: item latents ``theta0`` (G, K) with weights ``wG``."""
     rsd = inst.rater_sd if (inst.rater and rater_error) else 0.0
-    zr, wr = _gh(15) if rsd > 0 else (np.zeros(1), np.ones(1))
-    zu, wu = _gh(24)
+    zr, wr = _gh(rater_nodes) if rsd > 0 else (np.zeros(1), np.ones(1))
+    zu, wu = _gh(u_nodes)
     e1 = np.zeros((len(wG), len(zr), len(zu), len(items)))
+    top = np.zeros((len(wG), len(zr), len(items)))
     e2 = np.zeros_like(e1)
     for j, k in enumerate(items):
         a, b, tau = inst.discrimination[k], inst.thresholds[k], inst.specific_sd[k]
@@ -490,6 +496,8 @@ def expected_moments(
             pc = expit(a * (th - bc))
             e1[..., j] += pc
             e2[..., j] += (2 * c - 1) * pc
+        # P(item at its maximum | common factors), propensity integrated out
+        top[..., j] = np.einsum("gru,u->gr", pc, wu)
     # within occasion: common factors (latents, rater); u integrated per item
     E1 = np.einsum("gruk,u->grk", e1, wu)
     E2 = np.einsum("gruk,u->grk", e2, wu)
@@ -513,4 +521,5 @@ def expected_moments(
         "sd": mult * float(np.sqrt(var_t)),
         "alpha": float(alpha),
         "retest": cov12 / var_t,
+        "at_max": float((w2 * top.prod(axis=2)).sum()),
     }

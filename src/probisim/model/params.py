@@ -263,7 +263,7 @@ class MoodParams:
     anxiety_from_vagal: float = param(0.05, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                       source="Bravo 2011 (PNAS 108:16050)",
                                       doc="calming effect of vagal/GABA signalling on A")
-    depression_from_vagal: float = param(0.14, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
+    depression_from_vagal: float = param(0.2, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                          source="calibrated: C1, C3 (community depression benefit larger than anxiety benefit; model.md §3.3)",
                                          doc="effect of vagal signalling on D")
     stress_from_vagal: float = param(0.02, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
@@ -292,6 +292,26 @@ class MoodParams:
     tau_contact_days: float = param(14.0, unit="day", bounds=(0.1, 100.0),
                                     source="assumption: not measured; order of magnitude chosen for the decay of study-visit contact",
                                     doc="decay time of visit contact")
+    slow_sd_stress: float = param(0.9, unit="latent SD", bounds=(0.0, 5.0),
+                                  source="Cohen 1983; Cohen & Janicki-Deverts 2012: the PSS-10 is a state measure, 6-week "
+                                         "retest ~.55 against alpha ~.85 (model.md §3.3)",
+                                  doc="between-occasion SD of the slow state of P (life circumstances over weeks)")
+    slow_sd_anxiety: float = param(0.35, unit="latent SD", bounds=(0.0, 5.0),
+                                   source="Herrmann 1997 (HADS retest .70-.80 over 2-6 weeks; model.md §3.3)",
+                                   doc="between-occasion SD of the slow state of A")
+    slow_sd_depression: float = param(0.8, unit="latent SD", bounds=(0.0, 5.0),
+                                      source="Herrmann 1997 (HADS-D retest); Whiteford 2013 (spontaneous remission of "
+                                             "untreated depression, ~half within a year; model.md §3.3)",
+                                      doc="between-occasion SD of the slow state of D (episodes)")
+    tau_slow_stress_days: float = param(30.0, unit="day", bounds=(1.0, 3650.0),
+                                        source="Cohen 1983 (PSS predictive validity falls off after 4-8 weeks)",
+                                        doc="correlation time of the slow state of P")
+    tau_slow_anxiety_days: float = param(60.0, unit="day", bounds=(1.0, 3650.0),
+                                         source="assumption: not measured; between the stress and depression time scales",
+                                         doc="correlation time of the slow state of A")
+    tau_slow_depression_days: float = param(60.0, unit="day", bounds=(1.0, 3650.0),
+                                            source="Whiteford 2013 (J Affect Disord 150:1): untreated episodes last months",
+                                            doc="correlation time of the slow state of D")
 
 
 _GROUPS = (("micro", MicrobiomeParams), ("host", HostParams), ("mood", MoodParams))

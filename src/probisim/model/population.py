@@ -103,13 +103,13 @@ class Traits:
     expectancy: TraitDist = param(default_factory=lambda: _T("normal", 0.5, 0.3, 0.0, 2.0),
                                   source="Rutherford 2012; Weimer 2015 (placebo responsiveness varies)",
                                   doc="placebo responsiveness (latent relief per day, scaled)")
-    stress_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.3, 0.85),
+    stress_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.3, 0.65),
                                        source=_SRC_SETPOINT,
                                        doc="personal set-point of latent perceived stress")
     anxiety_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.9),
                                         source=_SRC_SETPOINT,
                                         doc="personal set-point of latent anxiety")
-    depression_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 0.85),
+    depression_setpoint: TraitDist = param(default_factory=lambda: _T("normal", -0.1, 1.0),
                                            source=_SRC_SETPOINT,
                                            doc="personal set-point of latent depression")
     il6_baseline_pg_ml: TraitDist = param(default_factory=lambda: _T("lognormal", 1.9, 1.6, 0.1, 25.0),
@@ -190,7 +190,7 @@ class PopulationConfig:
     burn_in_days: int = param(60, bounds=(0, 3650), integer=True, unit="day",
                               source="assumption: long enough for everyone to reach their own quasi-steady state (model.md §1)",
                               doc="days simulated before day 0 so everyone starts at their own quasi-steady state")
-    between_trial_sd: float = param(0.3, bounds=(0.0, 0.9),
+    between_trial_sd: float = param(0.5, bounds=(0.0, 0.9),
                                     source="between-trial heterogeneity tau^2 ~0.05-0.10 in clinical probiotic trials (Liu 2019)",
                                     doc="SD of a replicate-level shift of every trait's normal score: each replicate trial "
                                         "recruits at its own site, so trials differ as real ones do (0 = identical sites)")
@@ -217,22 +217,22 @@ MAX_GUILD_LOG10 = 12.0
 PRESETS: dict[str, dict] = {
     "community": {},
     "stressed_adults": {
-        "background_stress_load": {"dist": "gamma", "mean": 1.0, "sd": 0.45, "low": 0.0, "high": 4.0},
+        "background_stress_load": {"dist": "gamma", "mean": 0.5, "sd": 0.3, "low": 0.0, "high": 4.0},
         "stress_reactivity": {"dist": "lognormal", "mean": 1.2, "sd": 0.3},
-        "stress_setpoint": {"dist": "normal", "mean": 0.3, "sd": 0.8},
+        "stress_setpoint": {"dist": "normal", "mean": 0.1, "sd": 0.6},
         "anxiety_setpoint": {"dist": "normal", "mean": 0.2, "sd": 0.85},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 75.0, "sd": 30.0, "low": 5.0, "high": 300.0},
     },
     "depressed_outpatients": {
-        "depression_setpoint": {"dist": "normal", "mean": 1.0, "sd": 1.0},
+        "depression_setpoint": {"dist": "normal", "mean": 2.5, "sd": 1.0},
         "anxiety_setpoint": {"dist": "normal", "mean": 0.6, "sd": 0.9},
-        "stress_setpoint": {"dist": "normal", "mean": 0.5, "sd": 0.85},
-        "background_stress_load": {"dist": "gamma", "mean": 0.6, "sd": 0.4, "low": 0.0, "high": 4.0},
+        "stress_setpoint": {"dist": "normal", "mean": 0.3, "sd": 0.65},
+        "background_stress_load": {"dist": "gamma", "mean": 0.5, "sd": 0.35, "low": 0.0, "high": 4.0},
         "inflammatory_susceptibility": {"dist": "lognormal", "mean": 1.3, "sd": 0.35},
         "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
         "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 2.2, "sd": 1.6, "low": 0.1, "high": 25.0},
-        "expectancy": {"dist": "normal", "mean": 0.2, "sd": 0.6, "low": 0.0, "high": 3.0},
+        "expectancy": {"dist": "gamma", "mean": 1.0, "sd": 0.9, "low": 0.0, "high": 4.0},
     },
 }
 
@@ -305,8 +305,8 @@ def _corr_matrix(cors: tuple[Correlation, ...]) -> np.ndarray:
                           expected="correlations forming a positive-definite matrix") from None
 
 
-# draw sites in the traits stream
-_SITE_TRAITS, _SITE_KAPPA, _SITE_CSENS, _SITE_CPRESS, _SITE_TRIAL = 0, 1, 2, 3, 4
+# draw sites in the traits stream (5 and 6 are model.richness's; the slow mood states came later)
+_SITE_TRAITS, _SITE_KAPPA, _SITE_CSENS, _SITE_CPRESS, _SITE_TRIAL, _SITE_SLOW = 0, 1, 2, 3, 4, 7
 #: participant word reserved for replicate-level (site) draws; participant ids must be below it
 _SITE_PID = 0xFFFFFFFF
 
@@ -378,7 +378,13 @@ def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, repl
     H[:, K.H_EXP] = 0.0
     H[:, K.H_CON] = 0.0
     H[:, K.H_DOPA] = 1.0
-    M = np.column_stack([T[:, K.T_PSET], T[:, K.T_ASET], T[:, K.T_DSET]])
+    # the slow states start in their stationary distribution (burn-in is shorter than
+    # their correlation times), and P, A, D at the set-points they move
+    mood = prm.mood
+    slow = rng.normals(keys, pids, 0, _SITE_SLOW, 3) * np.array(
+        [mood.slow_sd_stress, mood.slow_sd_anxiety, mood.slow_sd_depression])
+    M = np.column_stack([T[:, K.T_PSET] + slow[:, 0], T[:, K.T_ASET] + slow[:, 1], T[:, K.T_DSET] + slow[:, 2],
+                         slow])
     SPP, DORM, EXPO = initial_species(model, N, traits["fermented_servings_per_day"], keys, pids)
     return Population(pids=pids, replicate=replicate, traits=traits, T=T, KAPPA=KAPPA, CSENS=CSENS,
                       CPRESS=CPRESS, N=N, H=H, M=M, SPP=SPP, DORM=DORM, EXPO=EXPO)

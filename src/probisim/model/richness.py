@@ -125,7 +125,7 @@ def guild_table(taxa: dict, residents: list[str], rp: RichnessParams, kref: np.n
     return RG
 
 
-# draw sites in the traits stream (population._SITE_* use 0-4)
+# draw sites in the traits stream (population._SITE_* use 0-4 and 7)
 _SITE_EXPOSURE, _SITE_SPECIES = 5, 6
 
 

@@ -61,11 +61,16 @@ def enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool = False) ->
 
 def _candidates(cfg: TrialConfig, short, have, next_pid, rate):
     """The next batch's (replicate, pid) for the replicates still ``short``: enough to
-    fill the shortfall at the running eligibility rate, with margin. Advances
-    ``next_pid``; an eligibility rarer than ``max_screened_per_randomized`` is an error."""
+    fill the shortfall at the running eligibility rate, with margin, but no more than
+    the screening budget (``max_screened_per_randomized`` candidates per randomized
+    participant) has left. Advances ``next_pid``; a replicate still short when its
+    budget is spent is an error. (A small batch in which nobody happened to be
+    eligible must not end the trial: the budget, not one batch's rate, decides.)"""
     n_need = cfg.n_randomized
     want = ((n_need - have[short]) / max(rate, 1e-3) * 1.15 + 4).astype(np.int64)
-    if (next_pid[short] + want > cfg.screening.max_screened_per_randomized * n_need).any():
+    left = (int(cfg.screening.max_screened_per_randomized * n_need) - next_pid[short]).astype(np.int64)
+    want = np.minimum(want, left)
+    if (want <= 0).any():
         raise ConfigError(path="screening.criteria", value=[(c.score, c.min, c.max) for c in cfg.screening.criteria],
                           expected=f"criteria that at least 1 in {cfg.screening.max_screened_per_randomized:g} "
                                    f"candidates meet (observed eligibility {rate:.3%})")
