@@ -89,9 +89,10 @@ def test_trait_overrides_keep_the_preset_marginal():
 
 @pytest.fixture
 def tiny_sweep(tmp_path) -> Path:
-    """The experiment's sweep file shrunk: N = 2, one replicate, 12 participants."""
+    """The experiment's sweep file shrunk: N = 2, one replicate, 24 participants (enough
+    completers per arm for a finite Hedges g whatever the sampled dropout)."""
     base = tmp_path / "tiny_base.toml"
-    base.write_text(f'extends = "{BASE.as_posix()}"\nn_randomized = 12\nreplicates = 1\n', encoding="utf-8")
+    base.write_text(f'extends = "{BASE.as_posix()}"\nn_randomized = 24\nreplicates = 1\n', encoding="utf-8")
     with open(SWEEP, "rb") as fh:
         raw = tomllib.load(fh)
     raw["base"] = base.name

@@ -264,7 +264,7 @@ class MoodParams:
                                       source="Bravo 2011 (PNAS 108:16050)",
                                       doc="calming effect of vagal/GABA signalling on A")
     depression_from_vagal: float = param(0.2, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
-                                         source="calibrated: C1, C3 (community depression benefit larger than anxiety benefit; model.md §3.3)",
+                                         source="calibrated: C1, C2, C3 (community depression benefit larger than anxiety benefit; clinical SMD and its between-trial spread; model.md §3.3)",
                                          doc="effect of vagal signalling on D")
     stress_from_vagal: float = param(0.02, unit="latent/day per unit vagal signal", bounds=(0.0, 5.0),
                                      source="assumption: not measured; order of magnitude chosen for the effect of vagal signalling on P",

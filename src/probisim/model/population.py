@@ -191,7 +191,7 @@ class PopulationConfig:
                               source="assumption: long enough for everyone to reach their own quasi-steady state (model.md §1)",
                               doc="days simulated before day 0 so everyone starts at their own quasi-steady state")
     between_trial_sd: float = param(0.5, bounds=(0.0, 0.9),
-                                    source="between-trial heterogeneity tau^2 ~0.05-0.10 in clinical probiotic trials (Liu 2019)",
+                                    source="calibrated: C2b, between-trial heterogeneity tau^2 ~0.05-0.10 in clinical probiotic trials (Liu 2019)",
                                     doc="SD of a replicate-level shift of every trait's normal score: each replicate trial "
                                         "recruits at its own site, so trials differ as real ones do (0 = identical sites)")
     niche_sd_shrink: float = param(0.85, bounds=(0.0, 2.0),
