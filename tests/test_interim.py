@@ -38,15 +38,17 @@ def test_type_one_error_of_the_sequential_trial(boundary):
 
 def test_a_real_effect_stops_early_and_shrinks_the_expected_size():
     R = 120
-    res = _run("depression_mild_moderate", f"replicates={R}", "n_randomized=120",
+    # 240 randomized: the half-way look (40 per arm) has a fair chance of crossing
+    # the O'Brien-Fleming-type bound at the clinical effect of C2
+    res = _run("depression_mild_moderate", f"replicates={R}", "n_randomized=240",
                "interim.fractions=[0.5, 1.0]", "interim.futility_z=[0.0]")
     it = res.decisions["interim"]
     rec = res.per_replicate[it["comparison"]]
     assert it["stop_efficacy"][0] > 0.05 and it["expected_n"] < it["max_n"]
     assert sum(it["stop_efficacy"]) + sum(it["stop_futility"]) <= 1.0 + 1e-12
     stopped_early = rec["interim_look"] == 1
-    assert np.array_equal(rec["interim_n"][stopped_early], np.full(stopped_early.sum(), 60))
-    assert np.all(rec["interim_n"][~stopped_early] == 120)
+    assert np.array_equal(rec["interim_n"][stopped_early], np.full(stopped_early.sum(), 120))
+    assert np.all(rec["interim_n"][~stopped_early] == 240)
     assert it["expected_n"] == pytest.approx(rec["interim_n"].mean())
     # who stopped for efficacy at look 1 crossed the design's bound with a benefit or harm z
     design = stats.gsd_boundaries([0.5, 1.0], kind="ld_obf", futility=[0.0])
