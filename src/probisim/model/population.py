@@ -190,8 +190,8 @@ class PopulationConfig:
     burn_in_days: int = param(60, bounds=(0, 3650), integer=True, unit="day",
                               source="assumption: long enough for everyone to reach their own quasi-steady state (model.md §1)",
                               doc="days simulated before day 0 so everyone starts at their own quasi-steady state")
-    between_trial_sd: float = param(0.5, bounds=(0.0, 0.9),
-                                    source="calibrated: C2b, between-trial heterogeneity tau^2 ~0.05-0.10 in clinical probiotic trials (Liu 2019)",
+    between_trial_sd: float = param(0.3, bounds=(0.0, 0.9),
+                                    source="between-trial heterogeneity tau^2 ~0.05-0.10 in clinical probiotic trials (Liu 2019)",
                                     doc="SD of a replicate-level shift of every trait's normal score: each replicate trial "
                                         "recruits at its own site, so trials differ as real ones do (0 = identical sites)")
     niche_sd_shrink: float = param(0.85, bounds=(0.0, 2.0),
@@ -224,7 +224,7 @@ PRESETS: dict[str, dict] = {
         "sugar_g_per_day": {"dist": "lognormal", "mean": 75.0, "sd": 30.0, "low": 5.0, "high": 300.0},
     },
     "depressed_outpatients": {
-        "depression_setpoint": {"dist": "normal", "mean": 2.5, "sd": 1.0},
+        "depression_setpoint": {"dist": "normal", "mean": 2.7, "sd": 1.0},
         "anxiety_setpoint": {"dist": "normal", "mean": 0.6, "sd": 0.9},
         "stress_setpoint": {"dist": "normal", "mean": 0.3, "sd": 0.65},
         "background_stress_load": {"dist": "gamma", "mean": 0.5, "sd": 0.35, "low": 0.0, "high": 4.0},
@@ -232,7 +232,7 @@ PRESETS: dict[str, dict] = {
         "fibre_g_per_day": {"dist": "lognormal", "mean": 15.0, "sd": 5.0, "low": 3.0, "high": 80.0},
         "sugar_g_per_day": {"dist": "lognormal", "mean": 85.0, "sd": 35.0, "low": 5.0, "high": 300.0},
         "il6_baseline_pg_ml": {"dist": "lognormal", "mean": 2.2, "sd": 1.6, "low": 0.1, "high": 25.0},
-        "expectancy": {"dist": "gamma", "mean": 1.0, "sd": 0.9, "low": 0.0, "high": 4.0},
+        "expectancy": {"dist": "gamma", "mean": 0.85, "sd": 1.1, "low": 0.0, "high": 4.0},
     },
 }
 
