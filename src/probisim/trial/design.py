@@ -190,13 +190,12 @@ class TrialConfig:
     replicates: int = param(100, bounds=(1, 1_000_000), integer=True, doc="replicate trials")
     n_randomized: int = param(80, bounds=(2, 1_000_000), integer=True, doc="participants randomized per trial")
     potential_outcomes: bool = param(False, doc="simulate every participant in every arm (individual effects)")
-    product_viability_sd_log10: float = param(0.8, unit="log10", bounds=(0.0, 2.0),
-                                              source="calibrated: C2b. Viable counts of commercial probiotics deviate from "
-                                                     "the label by up to ~10-fold between batches (e.g. Drago 2010); the "
-                                                     "wider spread also stands in for the strains, formulations and storage "
-                                                     "that differ between the trials of a meta-analysis (docs/model.md §5.3)",
-                                              doc="between-trial SD of the viable dose relative to the label "
-                                                  "(each replicate trial gets one product batch)")
+    product_viability_sd_log10: float = param(
+        0.8, unit="log10", bounds=(0.0, 2.0),
+        source="calibrated: C2b. Viable counts of commercial probiotics deviate from the label by up to ~10-fold "
+               "between batches (e.g. Drago 2010); the wider spread also stands in for the strains, formulations "
+               "and storage that differ between the trials of a meta-analysis (docs/model.md §5.2)",
+        doc="between-trial SD of the viable dose relative to the label (each replicate trial gets one product batch)")
     model: ModelConfig = param(default_factory=ModelConfig, doc="the model")
     population: PopulationConfig = param(default_factory=PopulationConfig, doc="source population")
     screening: Screening = param(default_factory=Screening, doc="screening")
