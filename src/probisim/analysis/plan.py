@@ -31,14 +31,13 @@ what was expected.
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import check_label
+from ..config import check_label, closest
 from ..core.errors import ConfigError
 from ..measure.instruments import score_info, score_names
 from ..stats.mmrm import COVARIANCES
@@ -84,8 +83,8 @@ class AnalysisPlan:
 def _unknown(where: str, keys, allowed: set[str]) -> None:
     for k in keys:
         if k not in allowed:
-            hint = difflib.get_close_matches(k, sorted(allowed), n=1)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            hint = closest(k, sorted(allowed))
+            extra = f" (did you mean '{hint}'?)" if hint else ""
             raise ConfigError(f"{where}{k}: unknown key{extra}; expected one of {', '.join(sorted(allowed))}")
 
 
@@ -121,8 +120,8 @@ def _endpoint(spec: Any, k: int) -> Endpoint:
     if score is not None:
         score = _str(score, where + "score")
         if score not in score_names():
-            hint = difflib.get_close_matches(score, score_names(), n=1)
-            extra = f" (did you mean '{hint[0]}'?)" if hint else ""
+            hint = closest(score, score_names())
+            extra = f" (did you mean '{hint}'?)" if hint else ""
             raise ConfigError(f"{where}score = {score!r}: unknown score{extra}; expected one of "
                               f"{', '.join(score_names())}")
         info = score_info(score)

@@ -37,9 +37,9 @@ from ..core.errors import ConfigError
 from .convert import config_hash, from_dict, to_dict
 from .describe import describe_fields, lookup_field
 from .overrides import apply_overrides
-from .schema import LABEL_MAX_CHARS, check_label, param
+from .schema import LABEL_MAX_CHARS, check_label, closest, param
 from .toml import deep_merge, dump, dumps_toml, load, load_raw, loads
 
-__all__ = ["LABEL_MAX_CHARS", "check_label", "ConfigError", "apply_overrides", "config_hash", "deep_merge",
+__all__ = ["LABEL_MAX_CHARS", "check_label", "closest", "ConfigError", "apply_overrides", "config_hash", "deep_merge",
            "describe_fields", "dump", "dumps_toml", "from_dict", "load", "load_raw", "loads", "lookup_field", "param",
            "to_dict"]

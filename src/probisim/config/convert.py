@@ -14,7 +14,6 @@ from typing import Any, Literal, get_args, get_origin
 
 from ..core.errors import ConfigError, _err, _value_err
 from .schema import (
-    _closest,
     _dict_value,
     _expected,
     _is_homogeneous,
@@ -28,6 +27,7 @@ from .schema import (
     _tag,
     _tagged_members,
     _unwrap_optional,
+    closest,
 )
 
 # ---------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def from_dict(cls: type[Any], data: Mapping[str, Any], *, path: str = "") -> Any
             _join(path, key),
             value=value,
             expected="one of the keys: " + _list_names(valid),
-            suggestion=_closest(key, valid),
+            suggestion=closest(key, valid),
         )
     kwargs: dict[str, Any] = {}
     for name, (field, tp) in info.items():
@@ -134,13 +134,13 @@ def _convert(tp: Any, value: Any, path: str, meta: Mapping[str, Any]) -> Any:
             raise _value_err(path, value, _expected(tp, meta))
         choices = meta.get("choices")
         if choices and value not in choices:
-            raise _value_err(path, value, _expected(tp, meta), _closest(value, choices))
+            raise _value_err(path, value, _expected(tp, meta), closest(value, choices))
         return value
     if get_origin(tp) is Literal:
         allowed = get_args(tp)
         if not any(type(value) is type(a) and value == a for a in allowed):
             strs = [a for a in allowed if isinstance(a, str)]
-            raise _value_err(path, value, _expected(tp, meta), _closest(value, strs))
+            raise _value_err(path, value, _expected(tp, meta), closest(value, strs))
         return value
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return from_dict(tp, value, path=path)
@@ -187,7 +187,7 @@ def _convert_tagged(tagged: Mapping[str, type], value: Any, path: str, tp: Any) 
         raise _err("missing", _join(path, "kind"), expected=expected)
     kind = value["kind"]
     if not isinstance(kind, str) or kind not in tagged:
-        raise _value_err(_join(path, "kind"), kind, expected, _closest(kind, kinds))
+        raise _value_err(_join(path, "kind"), kind, expected, closest(kind, kinds))
     rest = {k: v for k, v in value.items() if k != "kind"}
     return from_dict(tagged[kind], rest, path=path)
 

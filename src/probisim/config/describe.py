@@ -14,7 +14,6 @@ from ..core.errors import _err
 from .convert import _encode
 from .paths import _ANY_INDEX, _ANY_NAME, _format_path, _parse_path, _Seg, _segs_match
 from .schema import (
-    _closest,
     _dict_value,
     _is_homogeneous,
     _join_rel,
@@ -25,6 +24,7 @@ from .schema import (
     _tagged_members,
     _type_name,
     _unwrap_optional,
+    closest,
 )
 
 # ---------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def _suggest_full(cls: type, seg: Any, query: Sequence[_Seg] = ()) -> str | None
     for last, path in lasts:
         if last == seg:
             return path
-    near = _closest(seg, sorted({last for last, _ in lasts}))
+    near = closest(seg, sorted({last for last, _ in lasts}))
     if near is not None:
         return next(path for last, path in lasts if last == near)
     return None
@@ -194,7 +194,7 @@ def lookup_field(cls: type[Any], dotted: str) -> dict[str, Any]:
             suggestion=paths[0],
         )
     all_paths = [row["path"] for _, row in rows]
-    suggestion = _closest(_format_path(query), all_paths) or _suggest_full(cls, query[-1])
+    suggestion = closest(_format_path(query), all_paths) or _suggest_full(cls, query[-1])
     raise _err(
         "unknown",
         dotted,

@@ -15,7 +15,6 @@ from ..core.errors import _err, _key_text
 from .describe import _suggest_full
 from .paths import _format_path, _parse_path, _Seg, _unquoted
 from .schema import (
-    _closest,
     _dict_value,
     _is_homogeneous,
     _join,
@@ -26,6 +25,7 @@ from .schema import (
     _tagged_members,
     _type_name,
     _unwrap_optional,
+    closest,
 )
 
 
@@ -91,7 +91,7 @@ def _check_schema_path(cls: type, segs: Sequence[_Seg], data: Any, label: str) -
                         "unknown",
                         _join(path, seg),
                         expected="one of the keys: " + _list_names(names),
-                        suggestion=_closest(seg, names) or _suggest_full(cls, seg, segs[: pos + 1]),
+                        suggestion=closest(seg, names) or _suggest_full(cls, seg, segs[: pos + 1]),
                         filename=label,
                     )
         if isinstance(tp, type) and dataclasses.is_dataclass(tp):
@@ -104,7 +104,7 @@ def _check_schema_path(cls: type, segs: Sequence[_Seg], data: Any, label: str) -
                     "unknown",
                     _join(path, seg),
                     expected="one of the keys: " + _list_names(names),
-                    suggestion=_closest(seg, names) or _suggest_full(cls, seg, segs[: pos + 1]),
+                    suggestion=closest(seg, names) or _suggest_full(cls, seg, segs[: pos + 1]),
                     filename=label,
                 )
             if seg == "kind":

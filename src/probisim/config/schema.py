@@ -43,9 +43,13 @@ def _join_rel(prefix: str, rel: str) -> str:
     return f"{prefix}.{rel}"
 
 
-def _closest(word: Any, candidates: Sequence[str]) -> str | None:
-    found = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
+def closest(word: Any, candidates) -> str | None:
+    """The candidate most like ``word`` (difflib, cutoff 0.6), for "did you mean"
+    in error messages; None if nothing is close. The one definition every config
+    reader (model, trial, sweep, analysis plan) uses."""
+    found = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
     return found[0] if found else None
+
 
 
 def _list_names(names: Sequence[str], limit: int = 15) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import ConfigError, param
+from ..config import ConfigError, closest, param
 from ..kernels import layout as K
 from .params import HostParams, MicrobiomeParams, MoodParams, pack_params
 from .richness import RichnessParams, check_slow_rates, guild_table, pack_richness
@@ -81,21 +81,17 @@ def check_intervention_names(cfg: ModelConfig, interventions, prefix: str) -> No
     names, must exist in ``cfg``; the error names the intervention's own key
     (``<prefix>[j].strains.<name>``), so a typo is caught when the config is read,
     not when the run reaches that intervention."""
-    from difflib import get_close_matches
-
     known_taxa = list(cfg.taxa) + list(cfg.strains)
     for j, iv in enumerate(interventions):
         for name in iv.strains_used():
             if name not in cfg.strains:
-                close = get_close_matches(name, list(cfg.strains), n=1)
                 raise ConfigError(path=f"{prefix}[{j}].strains.{name}", value=name,
                                   expected="a strain defined in model.strains (built-in, or added under "
-                                           "[model.strains.<name>])", suggestion=close[0] if close else None)
+                                           "[model.strains.<name>])", suggestion=closest(name, cfg.strains))
         for name in getattr(iv, "sensitivity", {}) or {}:
             if name not in known_taxa:
-                close = get_close_matches(name, known_taxa, n=1)
                 raise ConfigError(path=f"{prefix}[{j}].sensitivity.{name}", value=name,
-                                  expected="a taxon or strain of the model", suggestion=close[0] if close else None)
+                                  expected="a taxon or strain of the model", suggestion=closest(name, known_taxa))
 
 
 def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> CompiledModel:
@@ -106,11 +102,8 @@ def compile_model(cfg: ModelConfig, strains_used: tuple[str, ...] = ()) -> Compi
     wanted = list(dict.fromkeys(tuple(strains_used) + tuple(cfg.include_strains)))
     for s in wanted:
         if s not in cfg.strains:
-            from difflib import get_close_matches
-
-            close = get_close_matches(s, list(cfg.strains), n=1)
             raise ConfigError(path="strain", value=s, expected="a strain defined in model.strains",
-                              suggestion=close[0] if close else None)
+                              suggestion=closest(s, cfg.strains))
     # Strain columns follow the model's strain table, not the order in which products
     # list them: a column is also the strain's noise draw, so listing the same strains
     # in another order must not change anyone's trajectory.

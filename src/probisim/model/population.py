@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy import stats
 
-from ..config import ConfigError, param
+from ..config import ConfigError, closest, param
 from ..kernels import layout as K
 from ..kernels import rng
 from .compile import CompiledModel
@@ -154,10 +154,7 @@ class Correlation:
         for k in ("a", "b"):
             v = getattr(self, k)
             if v not in TRAITS:
-                from difflib import get_close_matches
-
-                close = get_close_matches(v, TRAITS, n=1)
-                raise ConfigError(path=k, value=v, expected="a trait name", suggestion=close[0] if close else None)
+                raise ConfigError(path=k, value=v, expected="a trait name", suggestion=closest(v, TRAITS))
 
 
 def _C(a, b, rho) -> Correlation:

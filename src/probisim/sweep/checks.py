@@ -21,11 +21,10 @@ import functools
 import importlib
 import inspect
 from collections.abc import Mapping, Sequence
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from ..config import ConfigError
+from ..config import ConfigError, closest
 from ..config.paths import _format_path, _parse_path
 
 __all__ = ["check_sweep", "import_task", "task_function"]
@@ -100,8 +99,8 @@ def _missing_table(tree: Mapping, segs: Sequence) -> str | None:
                 node = node[seg]
                 continue
             known = [str(k) for k in node]
-            close = get_close_matches(seg, known, n=1)
-            hint = (f" — did you mean '{close[0]}'?" if close
+            close = closest(seg, known)
+            hint = (f" — did you mean '{close}'?" if close
                     else (f" (it has {', '.join(known[:12])})" if known else ""))
             return f"the base config has no '{seg}' {where}{hint}"
         return None  # an index into a table or a key into a list or scalar: the probes report it

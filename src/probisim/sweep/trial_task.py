@@ -13,12 +13,10 @@ still works (:data:`probisim.sweep.config.TASK_ALIASES`).
 
 from __future__ import annotations
 
-from difflib import get_close_matches
-
 import numpy as np
 import tomli_w
 
-from ..config import ConfigError, apply_overrides, from_dict, load_raw, to_dict
+from ..config import ConfigError, apply_overrides, closest, from_dict, load_raw, to_dict
 from ..model import compile_model, resolve_defaults, strains_in
 from ..trial import TrialConfig, run_trial
 
@@ -60,9 +58,8 @@ def _check_outputs(cfg: TrialConfig, outputs, *, required: bool = False) -> None
         raise ConfigError(path="outputs", value=outputs, expected="at least one " + expected if scores else expected)
     for k, name in enumerate(outputs):
         if name not in names:
-            close = get_close_matches(str(name), names, n=1)
             raise ConfigError(path=f"outputs[{k}]", value=name, expected=expected,
-                              suggestion=close[0] if close else None)
+                              suggestion=closest(name, names))
 
 
 def _toml_value(v) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from ..config import ConfigError, apply_overrides, check_label, from_dict, load_raw, param
+from ..config import ConfigError, apply_overrides, check_label, closest, from_dict, load_raw, param
 from ..measure import instruments
 from ..model import (
     Intervention,
@@ -64,12 +64,9 @@ class Criterion:
 
     def __post_init__(self):
         if self.score not in instruments.score_names():
-            from difflib import get_close_matches
-
-            close = get_close_matches(self.score, instruments.score_names(), n=1)
             raise ConfigError(path="score", value=self.score,
                               expected=f"one of {', '.join(instruments.score_names())}",
-                              suggestion=close[0] if close else None)
+                              suggestion=closest(self.score, instruments.score_names()))
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ConfigError(path="max", value=self.max, expected=f"at least min ({self.min:g}); no score "
                                                                    f"can satisfy {self.min:g} <= score <= {self.max:g}")
@@ -380,20 +377,16 @@ def _check_name_and_strata(cfg: TrialConfig) -> None:
     if strat:
         avail = screening_scores(cfg)
         if strat not in avail:
-            from difflib import get_close_matches
-
-            close = get_close_matches(strat, avail, n=1)
+            close = closest(strat, avail)
             if avail:
                 expected = f"a score measured at screening (a score of an instrument used by a screening " \
                            f"criterion): {', '.join(avail)}"
             else:
                 expected = "a score measured at screening, but no screening criterion measures any"
-            known = strat if strat in instruments.score_names() else \
-                next(iter(get_close_matches(strat, instruments.score_names(), n=1)), None)
+            known = strat if strat in instruments.score_names() else closest(strat, instruments.score_names())
             if not close and known:
                 expected += f"; '{known}' is measured at screening only if a screening criterion uses its instrument"
-            raise ConfigError(path="randomization.stratify_on", value=strat, expected=expected,
-                              suggestion=close[0] if close else None)
+            raise ConfigError(path="randomization.stratify_on", value=strat, expected=expected, suggestion=close)
 
 
 def load_trial_config(path, overrides=()) -> TrialConfig:

@@ -13,6 +13,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
+from ..config import closest
 from ..core.errors import ConfigError
 
 __all__ = ["experiments_dir", "shipped_experiments", "experiment_path", "resolve_config", "describe_experiment"]
@@ -32,12 +33,9 @@ def experiment_path(name: str) -> Path:
     """Path of the shipped experiment ``name``; :class:`ConfigError` if there is none."""
     p = experiments_dir() / f"{name}.toml"
     if not p.is_file() or os.sep in name or name.startswith("."):
-        from difflib import get_close_matches
-
-        close = get_close_matches(name, shipped_experiments(), n=1)
         raise ConfigError(path="experiment", value=name,
                           expected=f"a shipped experiment: {', '.join(shipped_experiments())}",
-                          suggestion=close[0] if close else None)
+                          suggestion=closest(name, shipped_experiments()))
     return p
 
 
