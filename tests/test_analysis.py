@@ -626,3 +626,21 @@ def test_across_replicates_type_one_error_and_meta():
     s1 = A.across_replicates(A.analyze_endpoint(y1, b1, arm1, mi_m=5, seed=3))
     assert s1["power"]["ancova_itt"]["power"] > 0.8
     assert s1["power"]["ancova_completers"]["power"] > s1["power"]["change"]["power"] - 0.05
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=40), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_mean_ci_is_the_student_t_interval(xs, level):
+    from scipy import stats as sps
+
+    from probisim.stats import mean_ci
+
+    y = np.array(xs + [np.nan])  # a missing value is left out
+    c = mean_ci(y, level)
+    x = np.array(xs)
+    assert c["n"] == x.size and c["mean"] == pytest.approx(x.mean(), abs=1e-9)
+    if x.std() > 0:
+        lo, hi = sps.t.interval(level, x.size - 1, loc=x.mean(), scale=sps.sem(x))
+        assert (c["ci_low"], c["ci_high"]) == pytest.approx((lo, hi), rel=1e-9, abs=1e-9)
+    one = mean_ci([3.0], level)
+    assert one["mean"] == 3.0 and np.isnan(one["ci_low"]) and np.isnan(one["sd"])

@@ -154,21 +154,13 @@ def _endpoint_effects(td: TrialData, ep: Endpoint, plan: AnalysisPlan) -> list[d
 
 
 def _visit_means(td: TrialData, ep: Endpoint, plan: AnalysisPlan, base_visit: float) -> list[dict]:
-    from scipy import stats as sps
-
     rows = []
     allv = np.r_[base_visit, td.visits]
     Y = np.column_stack([td.baseline, td.post])
     for code, label in ((1, plan.treatment), (0, plan.control)):
         for j, v in enumerate(allv):
-            y = Y[td.arm == code, j]
-            y = y[np.isfinite(y)]
-            n = y.size
-            mean = float(y.mean()) if n else np.nan
-            sd = float(y.std(ddof=1)) if n > 1 else np.nan
-            half = float(sps.t.ppf(1 - plan.alpha / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
-            rows.append({"endpoint": ep.column, "arm": label, "visit": float(v), "n": n, "mean": mean, "sd": sd,
-                         "ci_low": mean - half, "ci_high": mean + half})
+            rows.append({"endpoint": ep.column, "arm": label, "visit": float(v),
+                         **stats.mean_ci(Y[td.arm == code, j], 1 - plan.alpha)})
     return rows
 
 

@@ -64,10 +64,11 @@ from .mmrm import MMRMResult, mmrm
 from .multiplicity import MULTIPLICITY_METHODS, adjust_pvalues, familywise_summary, reject
 from .responders import responders
 from .sobol import sobol_indices, split_saltelli
-from .summary import power, summarize
+from .summary import mean_ci, power, summarize
 
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
-           "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "random_effects_meta",
+           "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "mean_ci",
+           "random_effects_meta",
            "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli",
            "adjust_pvalues", "reject", "familywise_summary", "MULTIPLICITY_METHODS",
            "gsd_boundaries", "GroupSequentialDesign", "SequentialDecision", "alpha_spending"]

@@ -87,3 +87,16 @@ def summarize(values: ArrayLike) -> dict[str, float]:
     }
 
 
+
+
+def mean_ci(values: ArrayLike, level: float = 0.95) -> dict[str, float]:
+    """Mean of the finite ``values`` with its two-sided Student t interval at
+    ``level``: ``n``, ``mean``, ``sd`` (ddof 1), ``ci_low``, ``ci_high``. With no
+    value the mean is NaN; with one, the SD and interval are NaN."""
+    y = np.asarray(values, dtype=float).ravel()
+    y = y[np.isfinite(y)]
+    n = int(y.size)
+    mean = float(y.mean()) if n else np.nan
+    sd = float(y.std(ddof=1)) if n > 1 else np.nan
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}

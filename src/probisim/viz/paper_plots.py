@@ -6,8 +6,8 @@ replicates (what to expect)."""
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as sps
 
+from ..stats import mean_ci
 from .analysis_plots import plot_flow, plot_visit_means_table
 from .labels import arm_label, score_label
 
@@ -40,12 +40,9 @@ def visit_mean_rows(res, score: str | None = None, *, replicate: int | None = 0,
         for d in sorted(set(day.tolist())):
             sel = (arm == a) & (day == d) & np.isfinite(y)
             if replicate is not None:
-                v = y[sel & (rep == replicate)]
-                n = v.size
-                m = float(v.mean()) if n else np.nan
-                half = float(sps.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
-                rows.append({"arm": arm_label(a), "visit": float(d), "n": n, "mean": m, "ci_low": m - half,
-                             "ci_high": m + half})
+                c = mean_ci(y[sel & (rep == replicate)], level)
+                rows.append({"arm": arm_label(a), "visit": float(d), "n": c["n"], "mean": c["mean"],
+                             "ci_low": c["ci_low"], "ci_high": c["ci_high"]})
             else:
                 reps = np.unique(rep[sel])
                 means = np.array([y[sel & (rep == r)].mean() for r in reps])
