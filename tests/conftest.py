@@ -85,3 +85,12 @@ def burned_community(shared_model, _shared_population):
     """(model, burned-in population copy, seed) for 2000 community adults."""
     pop = _shared_population
     return shared_model, pop.subset(np.arange(pop.n)), SHARED_SEED
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """A working directory with files, folders and old results, and folders outside
+    it (tests/sandbox.py); the test runs inside it. Returns the sandbox's root."""
+    from sandbox import make_sandbox
+
+    return make_sandbox(tmp_path, monkeypatch)

@@ -13,7 +13,8 @@ import os
 from pathlib import Path
 
 import pytest
-from test_output_safety import _one_line_error, sandbox, snapshot  # noqa: F401  (fixture)
+from sandbox import one_line_error as _one_line_error
+from sandbox import snapshot
 
 from probisim.cli import main
 from probisim.core import outdir
@@ -34,7 +35,7 @@ high = 3.0
 
 
 @pytest.fixture
-def sweep_file(sandbox):  # noqa: F811
+def sweep_file(sandbox):
     Path("sweep.toml").write_text(SWEEP)
     return sandbox
 
@@ -91,7 +92,7 @@ def test_default_sweep_output_is_named_after_a_plain_file_name(sweep_file, capsy
     assert snapshot(sweep_file) == before
 
 
-def test_plot_writes_only_into_a_marked_results_directory(sandbox, capsys):  # noqa: F811
+def test_plot_writes_only_into_a_marked_results_directory(sandbox, capsys):
     before = snapshot(sandbox)
     # an unmarked directory with a manifest (e.g. someone else's) is refused
     assert main(["plot", "results/other_experiment"]) == 2
@@ -107,7 +108,7 @@ def test_plot_writes_only_into_a_marked_results_directory(sandbox, capsys):  # n
     assert {k: v for k, v in snapshot(sandbox).items() if "fake" not in k} == before
 
 
-def test_calibration_csv_is_never_written_through_a_link(sandbox, capsys):  # noqa: F811
+def test_calibration_csv_is_never_written_through_a_link(sandbox, capsys):
     os.symlink(sandbox / "outside" / "precious.txt", "table.csv")
     assert main(["calibrate", "--replicates", "2", "--csv", "table.csv", "--force"]) == 2
     assert "symbolic link" in _one_line_error(capsys.readouterr().err)
