@@ -496,8 +496,8 @@ def test_an_interrupt_swallowed_on_the_way_still_stops_the_result_landing(sandbo
 
 def test_a_swallowed_interrupt_is_reported_once_not_as_a_traceback():
     """The 'Exception ignored' report of our own swallowed KeyboardInterrupt is
-    silenced; any other unraisable exception is still reported (run in a child
-    process: pytest replaces the unraisable hook)."""
+    silenced; an unraisable exception before any interrupt is still reported (run
+    in a child process: pytest replaces the unraisable hook)."""
     script = textwrap.dedent("""
         import ctypes, os, signal, threading, time
         from probisim.core import interrupt
@@ -511,12 +511,12 @@ def test_a_swallowed_interrupt_is_reported_once_not_as_a_traceback():
             raise ValueError("a real problem")
 
         with interrupt.interrupts_raise():
+            failing()  # before any interrupt: reported
             t = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM))
             t.start()
             callback()
             t.join()
             assert interrupt.requested()
-            failing()
         print("finished")
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=_env(), timeout=120)

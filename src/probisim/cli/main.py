@@ -552,6 +552,14 @@ def main(argv=None) -> int:
         SimulationError = RuntimeError  # noqa: N806
     from ..core.errors import OutputError
 
+    rc = _dispatch(args, SimulationError, OutputError, ConfigError)
+    if rc == 130 and argv is None:  # run as the program: one line after an interrupt, nothing more
+        interrupt.quiet_teardown()
+    return rc
+
+
+def _dispatch(args, SimulationError, OutputError, ConfigError) -> int:  # noqa: N803
+    """Run the subcommand; every expected failure becomes one line and an exit code."""
     try:
         return int(args.func(args) or 0)
     except (CLIError, ConfigError, OutputError) as exc:

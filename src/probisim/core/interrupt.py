@@ -11,8 +11,9 @@ nothing had happened.
 raising, and the points that must not be passed after an interrupt (the rename
 that puts a result in place, the end of a simulation) call :func:`check`, which
 raises ``KeyboardInterrupt`` again if a signal arrived, swallowed or not.  The
-swallowed exception's "Exception ignored" report is not printed (the interrupt
-is reported once, where it is acted on); other unraisable exceptions still are.
+swallowed exception's "Exception ignored" report is not printed, nor are those of
+finalizers failing after it (the interrupt is reported once, where it is acted
+on); unraisable exceptions before any interrupt still are.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def interrupts_raise() -> Iterator[None]:
         raise KeyboardInterrupt
 
     def unraisable(info):
-        if not (issubclass(info.exc_type, KeyboardInterrupt) and _received):
+        if not _received:  # after an interrupt, finalizer failures are its echoes
             old_hook(info)
 
     old_hook = sys.unraisablehook
@@ -65,3 +66,12 @@ def interrupts_raise() -> Iterator[None]:
             signal.signal(s, h)
         sys.unraisablehook = old_hook
         _received.clear()
+
+
+def quiet_teardown() -> None:
+    """After an interrupt has been reported and cleaned up, silence the
+    "Exception ignored" reports of finalizers at exit: objects half-built when the
+    signal landed (Numba's compiler state in llvmlite) can fail as they are torn
+    down, which would print a traceback after the one-line message. Only for the
+    program's own process (the CLI run as a command), never a library caller's."""
+    sys.unraisablehook = lambda info: None
