@@ -5,36 +5,9 @@ import tomllib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sandbox import TINY
 
 from probisim.cli import main
-
-TINY = """
-name = "tiny"
-replicates = 3
-n_randomized = 20
-seed = 7
-[population]
-burn_in_days = 10
-[screening]
-days_before_baseline = 2
-[schedule]
-treatment_days = 14
-follow_up_days = 0
-visits = [0, 7, 14]
-biomarker_visits = [0, 14]
-[[arms]]
-name = "placebo"
-[[arms.interventions]]
-kind = "placebo"
-[[arms]]
-name = "probiotic"
-[[arms.interventions]]
-kind = "probiotic"
-strains = { L_helveticus_R0052 = 3e9 }
-[[endpoints]]
-score = "pss10"
-primary = true
-"""
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sandbox import TINY
 
 from probisim import cli
 from probisim.config import ConfigError, dumps_toml
@@ -23,34 +24,9 @@ from probisim.trial import load_trial_config
 
 TESTS = Path(__file__).resolve().parent
 
-# a two-arm trial with one endpoint (pss10), small enough to simulate in the last test
-BASE = """
-name = "tiny"
-replicates = 2
-n_randomized = 20
-seed = 7
-[population]
-burn_in_days = 10
-[screening]
-days_before_baseline = 2
-[schedule]
-treatment_days = 14
-follow_up_days = 0
-visits = [0, 7, 14]
-biomarker_visits = [0, 14]
-[[arms]]
-name = "placebo"
-[[arms.interventions]]
-kind = "placebo"
-[[arms]]
-name = "probiotic"
-[[arms.interventions]]
-kind = "probiotic"
-strains = { L_helveticus_R0052 = 3e9 }
-[[endpoints]]
-score = "pss10"
-primary = true
-"""
+# a two-arm trial with one endpoint (pss10), small enough to simulate in the last test (the
+# output-safety sandbox's config with two replicates)
+BASE = TINY.replace("replicates = 3", "replicates = 2", 1)
 
 
 def sweep_doc(**kw) -> dict:

@@ -536,8 +536,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from ..config import ConfigError
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -546,20 +544,21 @@ def main(argv=None) -> int:
         return 2
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    try:
-        from ..model import SimulationError
-    except ImportError:  # pragma: no cover
-        SimulationError = RuntimeError  # noqa: N806
-    from ..core.errors import OutputError
-
-    rc = _dispatch(args, SimulationError, OutputError, ConfigError)
+    rc = _dispatch(args)
     if rc == 130 and argv is None:  # run as the program: one line after an interrupt, nothing more
         interrupt.quiet_teardown()
     return rc
 
 
-def _dispatch(args, SimulationError, OutputError, ConfigError) -> int:  # noqa: N803
+def _dispatch(args) -> int:
     """Run the subcommand; every expected failure becomes one line and an exit code."""
+    from ..config import ConfigError
+    from ..core.errors import OutputError
+
+    try:
+        from ..model import SimulationError
+    except ImportError:  # pragma: no cover
+        SimulationError = RuntimeError  # noqa: N806
     try:
         return int(args.func(args) or 0)
     except (CLIError, ConfigError, OutputError) as exc:
