@@ -69,7 +69,8 @@ from .sobol import sobol_indices, split_saltelli
 from .summary import power, summarize
 
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
-           "fisher_exact_two_sided", "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "random_effects_meta",
+           "fisher_exact_two_sided", "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power",
+           "summarize", "random_effects_meta",
            "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli",
            "adjust_pvalues", "reject", "familywise_summary", "MULTIPLICITY_METHODS",
            "gsd_boundaries", "GroupSequentialDesign", "SequentialDecision", "alpha_spending"]

@@ -91,8 +91,11 @@ class ShardSpec(NamedTuple):
 
 def shard_specs(R: int, shards: int = 1) -> list[ShardSpec]:
     """``shards`` contiguous blocks covering replicates 0 .. R-1, sizes differing by at
-    most one (the first ``R % shards`` one larger); at most R blocks."""
-    k = max(1, min(int(shards), int(R)))
+    most one (the first ``R % shards`` one larger). Every block holds at least two
+    replicates (at most R // 2 blocks): NumPy reduces a single row of a (m, R) array
+    in another summation order than two or more, so a one-replicate block would not
+    give the bits of its row in a larger block (e.g. Rubin's rules over imputations)."""
+    k = max(1, min(int(shards), int(R) // 2))
     q, r = divmod(int(R), k)
     sizes = [q + 1] * r + [q] * (k - r)
     firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)
