@@ -220,7 +220,7 @@ def _install_timers(cfg) -> _Timers:
     T.wrap(loop, "measure_biomarkers", lambda a, kw: "trial.biomarkers (measure_biomarkers)")
     for fn in ("qpcr", "strain_detection", "sequence_16s", "species_16s", "blood_panel"):
         T.wrap(biomarkers, fn, lambda a, kw, fn=fn: f"trial.biomarkers (measure_biomarkers){SUB}{fn}")
-    T.wrap(loop, "summarize_state", lambda a, kw: "trial.trajectories (summarize_state)")
+    T.wrap(loop, "arm_rows", lambda a, kw: "trial.trajectories (arm_rows)")
     T.wrap(run, "randomize", lambda a, kw: "tables.randomize (randomize)")
     T.wrap(run, "start_trial", lambda a, kw: "tables.start_trial (trial Engine init, keys, copies)")
     T.wrap(tables, "long_table", lambda a, kw: "tables.long tables (long_table)")

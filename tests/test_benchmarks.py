@@ -67,7 +67,7 @@ def test_bench_trial_times_every_stage_of_the_trial():
     b = r["breakdown_s"]
     for key in ("enrol.instruments (administer_instruments)", "trial.instruments (administer_instruments)",
                 "trial.kernel (Engine.advance: step_day)", "trial.biomarkers (measure_biomarkers)",
-                "trial.trajectories (summarize_state)", "tables.randomize (randomize)",
+                "trial.trajectories (arm_rows)", "tables.randomize (randomize)",
                 "tables.long tables (long_table)", "analysis.analyze_endpoint"):
         assert key in b, key
     assert "enrol.instruments (administer_instruments) :: administer (item simulation + scoring)" in b

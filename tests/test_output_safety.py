@@ -51,7 +51,7 @@ def no_simulation(monkeypatch):
         raise AssertionError("a simulation was started")
 
     monkeypatch.setattr("probisim.trial.run_trial", fake)
-    monkeypatch.setattr("probisim.trial.run._run_stages", fake)
+    monkeypatch.setattr("probisim.trial.run.simulate_shard", fake)
     return calls
 
 

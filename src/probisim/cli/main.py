@@ -84,13 +84,61 @@ def cmd_run(args) -> int:
     from ..trial import run_trial
 
     cfg, plan = _preflight(args)
+    executor = _open_scheduler(args)  # connected before anything is written: a bad address writes nothing
+    try:
+        return _run_claimed(args, cfg, plan, executor, OutputClaim, write_results, run_trial)
+    finally:
+        if executor is not None:
+            executor.close()
+
+
+def _open_scheduler(args):
+    """The connected Dask executor of ``--scheduler`` (None without it), as the sweep
+    makes it (:mod:`probisim.sweep.executors`: ``local`` is a LocalCluster of
+    ``--jobs`` single-threaded workers with ``--threads`` Numba threads each).
+    Raises CLIError (exit 2) for a missing Dask, bad options or an unreachable
+    scheduler."""
+    if args.shards is not None and args.shards < 1:
+        raise CLIError(f"--shards {args.shards}: expected a positive integer")
+    if args.scheduler is None:
+        if args.jobs is not None:
+            raise CLIError("--jobs sizes the local Dask cluster: give it with --scheduler local")
+        return None
+    if args.jobs is not None and (args.jobs < 1 or args.scheduler != "local"):
+        raise CLIError(f"--jobs {args.jobs}: expected a positive integer, with --scheduler local")
+    if args.threads is not None and args.scheduler != "local":
+        raise CLIError("--threads: the workers of a remote Dask cluster keep the threads they were started with")
+    from ..sweep.executors import ExecutorUnavailableError, get_executor
+
+    try:
+        ex = get_executor("dask", jobs=args.jobs, scheduler=args.scheduler, threads_per_worker=args.threads)
+    except ExecutorUnavailableError as exc:
+        raise CLIError(str(exc)) from None
+    import dask
+
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": "10s"}):
+            ex.__enter__()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach or start the cluster
+        ex.close()
+        raise CLIError(f"--scheduler {args.scheduler}: cannot connect to a Dask scheduler "
+                       f"({type(exc).__name__}: {exc})") from None
+    return ex
+
+
+def _run_claimed(args, cfg, plan, executor, OutputClaim, write_results, run_trial) -> int:  # noqa: N803
+    """Simulate and write under the output claim (taken before simulating)."""
     # the claim (lock, marked staging directory) is taken before simulating; leaving
     # the block removes whatever of it is left, on success, error or interrupt
     with interrupts_raise(), OutputClaim(plan.given, force=args.force) as claim:
-        _log(args, f"running '{cfg.name}': {cfg.replicates} replicates x {cfg.n_randomized} participants "
+        where = "" if executor is None else f" on {executor.describe()}"
+        _log(args, f"running '{cfg.name}': {cfg.replicates} replicates x {cfg.n_randomized} participants{where} "
                    f"(output '{plan.given}')")
         try:
-            result = run_trial(cfg, threads=args.threads, progress=not args.quiet)
+            result = run_trial(cfg, threads=None if executor is not None else args.threads,
+                               progress=not args.quiet, executor=executor,
+                               shards=args.shards if args.shards is not None else
+                               (None if executor is None else 2 * executor.slots()))
             interrupt.check()  # a signal whose KeyboardInterrupt was swallowed (e.g. inside Numba's cache)
         except KeyboardInterrupt:
             print(f"{PROG}: interrupted during simulation; nothing was written", file=sys.stderr)
@@ -417,7 +465,18 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--force", action="store_true",
                         help="replace an existing results directory (only one written by probisim)")
 
+    def add_scheduler(sp):
+        sp.add_argument("--scheduler", metavar="ADDRESS|local",
+                        help="run the replicate trials on a Dask cluster: a scheduler address "
+                             "(tcp://host:8786) or 'local' (a LocalCluster on this machine); the results are "
+                             "byte-identical to a run without it")
+        sp.add_argument("--jobs", type=int, help="workers of --scheduler local (default: one per CPU)")
+        sp.add_argument("--shards", type=int,
+                        help="blocks of replicates simulated separately (default: 1, or twice the Dask worker "
+                             "threads; at least 2 replicates each); no effect on the results")
+
     add_run_checked(r)
+    add_scheduler(r)
     r.add_argument("--quiet", action="store_true", help="no progress bar or log messages")
     r.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="figure format (default png)")
     r.set_defaults(func=cmd_run)
@@ -450,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog="example:\n  probisim power depression_mild_moderate --n 40,60,80,120,160,240 "
                                "--replicates 1000")
     add_run_checked(pw)
+    add_scheduler(pw)
     pw.add_argument("--n", required=True, metavar="N1,N2,...", help="sample sizes (participants randomized)")
     pw.add_argument("--target", type=float, help="target power (default: the config's power.target, 0.8)")
     pw.add_argument("--quiet", action="store_true", help="no progress bar or log messages")

@@ -448,7 +448,7 @@ def _simulate(cfg: SimConfig, progress: bool) -> SimResult:
                            "species present"))
 
 
-def _progress(total: int, enabled: bool, desc: str | None = None):
+def _progress(total: int, enabled: bool, desc: str | None = None, unit: str = "day"):
     if not enabled:
         return None
     import sys
@@ -457,4 +457,4 @@ def _progress(total: int, enabled: bool, desc: str | None = None):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="day", file=sys.stderr, leave=False, desc=desc)
+    return tqdm(total=total, unit=unit, file=sys.stderr, leave=False, desc=desc)

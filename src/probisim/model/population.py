@@ -308,6 +308,17 @@ _SITE_TRAITS, _SITE_KAPPA, _SITE_CSENS, _SITE_CPRESS, _SITE_TRIAL, _SITE_SLOW = 
 _SITE_PID = 0xFFFFFFFF
 
 
+def _mix(z: np.ndarray, L: np.ndarray) -> np.ndarray:
+    """``z @ L.T`` summed over k in a fixed order for every row. A BLAS product's
+    summation order (blocking, FMA kernels) depends on the row's place in the
+    batch, so a participant's traits would depend on who else is generated with
+    them (the enrolment batch, the shard of replicates)."""
+    out = np.zeros((z.shape[0], L.shape[0]))
+    for k in range(L.shape[1]):
+        out += z[:, k:k + 1] * L[:, k]
+    return out
+
+
 def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, replicate: np.ndarray,
              seed: int) -> Population:
     """Draw traits and initial state for participants ``pids`` (before burn-in)."""
@@ -318,12 +329,12 @@ def generate(model: CompiledModel, cfg: PopulationConfig, pids: np.ndarray, repl
     n, S = pids.size, model.n_taxa
     keys = rng.participant_keys(seed, replicate, "traits")
     L = _corr_matrix(cfg.correlations)
-    z = rng.normals(keys, pids, 0, _SITE_TRAITS, len(TRAITS)) @ L.T
+    z = _mix(rng.normals(keys, pids, 0, _SITE_TRAITS, len(TRAITS)), L)
     if cfg.between_trial_sd > 0:
         # one shift per replicate (the counter's participant word is reserved),
         # mixed so that the super-population marginals stay N(0, 1)
         site_pid = np.full(n, _SITE_PID, dtype=np.uint32)
-        shift = rng.normals(keys, site_pid, 0, _SITE_TRIAL, len(TRAITS)) @ L.T
+        shift = _mix(rng.normals(keys, site_pid, 0, _SITE_TRIAL, len(TRAITS)), L)
         sd = cfg.between_trial_sd
         z = np.sqrt(1.0 - sd * sd) * z + sd * shift
     traits = {name: getattr(cfg.traits, name).transform(z[:, k]) for k, name in enumerate(TRAITS)}

@@ -50,7 +50,9 @@ from three counter-based Philox streams (residual variance, coefficients,
 residual noise) derived from the user's seed, each laid out by
 (replicate, imputation, ...). Hence the same seed gives bit-identical output,
 and the imputations of replicate r do not depend on the data of any other
-replicate, or on how many replicates follow it.
+replicate, or on how many replicates follow it; ``first_replicate`` analyses a
+block of replicates (r0, r0 + 1, ...) with exactly the draws they get in one
+call from replicate 0.
 """
 
 from .ancova import ancova, change_score_test, completers
@@ -62,13 +64,13 @@ from .meta import random_effects_meta
 from .mi_history import mi_ancova_history
 from .mmrm import MMRMResult, mmrm
 from .multiplicity import MULTIPLICITY_METHODS, adjust_pvalues, familywise_summary, reject
-from .responders import responders
+from .responders import fisher_exact_two_sided, responders
 from .sobol import sobol_indices, split_saltelli
 from .summary import mean_ci, power, summarize
 
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
-           "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power", "summarize", "mean_ci",
-           "random_effects_meta",
+           "fisher_exact_two_sided", "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power",
+           "summarize", "mean_ci", "random_effects_meta",
            "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli",
            "adjust_pvalues", "reject", "familywise_summary", "MULTIPLICITY_METHODS",
            "gsd_boundaries", "GroupSequentialDesign", "SequentialDecision", "alpha_spending"]

@@ -33,6 +33,7 @@ def analyze_endpoint(
     seed: SeedLike = 0,
     remission_threshold: float | None = None,
     responder_analysis: bool | None = None,
+    first_replicate: int = 0,
 ) -> dict[str, np.ndarray]:
     """Run every per-trial analysis of one endpoint; flat dict of length-R arrays.
 
@@ -67,7 +68,9 @@ def analyze_endpoint(
     Responder analysis assumes a symptom scale (a relative fall of a score
     whose zero means no symptoms): ``responder_analysis`` switches it on or off
     (default: on when ``lower_is_better``); pass False for biomarkers, where a
-    50% fall is not a defined response.
+    50% fall is not a defined response. ``first_replicate``: row r is replicate
+    ``first_replicate + r`` of a larger set (its imputation draws; see
+    :func:`multiple_imputation_ancova`).
     """
     y2, b2, a2 = _prepare(y, baseline, arm)
     assert b2 is not None
@@ -84,7 +87,7 @@ def analyze_endpoint(
         out["dropout_treat"] = (t & ~obs).sum(-1) / n_t
         out["dropout_control"] = (c & ~obs).sum(-1) / n_c
 
-    mi = multiple_imputation_ancova(y2, b2, a2, m=mi_m, seed=seed, alpha=alpha)
+    mi = multiple_imputation_ancova(y2, b2, a2, m=mi_m, seed=seed, alpha=alpha, first_replicate=first_replicate)
     for k in ("estimate", "se", "ci_low", "ci_high", "p", "df", "lambda"):
         out[f"ancova_itt_{k}"] = mi[k]
     cc = completers(y2, b2, a2, alpha=alpha)

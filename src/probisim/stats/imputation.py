@@ -96,13 +96,15 @@ def rubin_pool(
 
 
 def _impute_follow_up(
-    y2: FloatArray, b2: FloatArray, a2: IntArray, obs: BoolArray, miss: BoolArray, m: int, seed: SeedLike
+    y2: FloatArray, b2: FloatArray, a2: IntArray, obs: BoolArray, miss: BoolArray, m: int, seed: SeedLike,
+    first: int = 0,
 ) -> tuple[IntArray, IntArray, FloatArray, BoolArray]:
     """Proper Bayesian regression imputation of y from baseline, within arm.
 
     Returns the (replicate, participant) indices of the missing cells, their
     ``m`` imputed values shaped (n_missing, m), and a per-replicate flag that
-    every arm needing imputation had a fittable model.
+    every arm needing imputation had a fittable model. Row r takes the draws of
+    replicate ``first + r`` (see :func:`multiple_imputation_ancova`).
     """
     R, n = y2.shape
     # --- imputation model per (replicate, arm); centred so (X'X)^-1 is diagonal
@@ -125,11 +127,14 @@ def _impute_follow_up(
         rss = np.where(fittable, np.maximum(syy - slope * sxy, 0.0), 0.0)
         df_imp = np.where(fittable, n_obs - 2, 1).astype(np.float64)
 
-    # --- draws: fixed consumption per (replicate, imputation), data independent
+    # --- draws: fixed consumption per (replicate, imputation), data independent;
+    # the streams fill (replicate, ...) in order, so the draws of replicates
+    # first .. first+R-1 are rows first: of the draws of replicates 0 .. first+R-1
     rng = _streams(seed, ("sigma", "coef", "noise"))
-    u_sigma = rng["sigma"].random((R, m, 2))
-    z_coef = rng["coef"].standard_normal((R, m, 2, 2))
-    eps = rng["noise"].standard_normal((R, m, n))
+    rd = first + R
+    u_sigma = rng["sigma"].random((rd, m, 2))[first:]
+    z_coef = rng["coef"].standard_normal((rd, m, 2, 2))[first:]
+    eps = rng["noise"].standard_normal((rd, m, n))[first:]
     g = stats.chi2.ppf(u_sigma, df_imp[:, None, :])  # inverse CDF keeps streams aligned
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma = np.sqrt(rss[:, None, :] / g)  # (R, m, 2)
@@ -155,6 +160,7 @@ def multiple_imputation_ancova(
     m: int = 20,
     seed: SeedLike,
     alpha: float = 0.05,
+    first_replicate: int = 0,
 ) -> dict[str, np.ndarray]:
     """ITT ANCOVA with missing follow-up multiply imputed, per replicate.
 
@@ -184,6 +190,11 @@ def multiple_imputation_ancova(
     seed : int, sequence of int, or numpy SeedSequence
         Same seed => bit-identical output.
     alpha : float
+    first_replicate : int
+        Row r of the inputs is replicate ``first_replicate + r`` of a larger
+        set: it gets the imputation draws that replicate gets when replicates
+        0, 1, ... are analysed in one call, so the replicates of a run can be
+        analysed in contiguous blocks with the result of one call.
 
     Returns
     -------
@@ -204,7 +215,9 @@ def multiple_imputation_ancova(
     obs = itt & np.isfinite(y2)
     miss = itt & ~np.isfinite(y2)
 
-    r_idx, i_idx, y_imp, can_impute = _impute_follow_up(y2, b2, a2, obs, miss, m, seed)
+    if int(first_replicate) != first_replicate or first_replicate < 0:
+        raise ValueError(f"first_replicate must be an integer >= 0, got {first_replicate}")
+    r_idx, i_idx, y_imp, can_impute = _impute_follow_up(y2, b2, a2, obs, miss, m, seed, int(first_replicate))
 
     # --- analyse each completed data set and pool
     design = _ancova_design(b2, a2, itt)

@@ -16,13 +16,15 @@ from .arrays import _FISHER_REL_TOL, FloatArray, IntArray, _check_alpha, _prepar
 # --------------------------------------------------------------------------
 
 
-def _fisher_exact_two_sided(x1: IntArray, n1: IntArray, x0: IntArray, n0: IntArray) -> FloatArray:
+def fisher_exact_two_sided(x1: IntArray, n1: IntArray, x0: IntArray, n0: IntArray) -> FloatArray:
     """Vectorized two-sided Fisher exact p for the tables [[x1, n1-x1], [x0, n0-x0]].
 
     Same definition as ``scipy.stats.fisher_exact`` (sum of the hypergeometric
     probabilities of all tables with the margins of the observed one that are
     no more probable than it), evaluated on a (R, max n1 + 1) grid instead of
-    a per-table binary search. NaN where an arm is empty.
+    a per-table binary search. NaN where an arm is empty. The grid's width (the
+    largest n1) enters the summation, so a table's p is reproduced to the bit
+    only with the same set of tables: pool the counts of every replicate.
     """
     M = n1 + n0
     K = x1 + x0
@@ -57,7 +59,7 @@ def _two_proportions(
         f"{prefix}rd_se": se,
         f"{prefix}rd_ci_low": rd - z * se,
         f"{prefix}rd_ci_high": rd + z * se,
-        f"{prefix}p": _fisher_exact_two_sided(x1, n1, x0, n0),
+        f"{prefix}p": fisher_exact_two_sided(x1, n1, x0, n0),
     }
 
 

@@ -410,6 +410,8 @@ def _write_into(partial: Path, result, *, fmt: str, figures: bool, seed: int | N
         # the Numba thread count the run used (TrialResult.threads), not this process's current setting
         "threads": int(threads if threads is not None else numba.get_num_threads()),
         "wall_s": float(result.wall_s), "timings": dict(result.timings),
+        # where the replicates ran (no effect on any other file): "local" or the Dask executor, and in how many blocks
+        "executor": str(getattr(result, "executor", "local")), "shards": int(getattr(result, "shards", 1)),
         "comparisons": list(result.per_replicate), "files": {},
     }
     current = "config.toml"

@@ -219,6 +219,10 @@ class Executor(ABC):
     def describe(self) -> str:
         return f"{self.kind}(jobs={self.jobs})"
 
+    def slots(self) -> int:
+        """How many tasks can run at once (for sizing work to the executor)."""
+        return max(1, int(self.jobs))
+
 
 class SerialExecutor(Executor):
     """Run each item in this process, in order."""
@@ -460,7 +464,8 @@ class DaskExecutor(Executor):
         if cluster is not None:
             cluster.close()
 
-    def _nthreads(self) -> int:
+    def slots(self) -> int:
+        """The worker threads of the connected cluster (``jobs`` if it cannot say)."""
         try:
             return max(1, sum(self._client.nthreads().values()))
         except Exception:  # pragma: no cover - scheduler hiccup
@@ -470,7 +475,7 @@ class DaskExecutor(Executor):
         import distributed
 
         client = self.client
-        window = self._window or max(8, 4 * self._nthreads())
+        window = self._window or max(8, 4 * self.slots())
         token = uuid.uuid4().hex[:12]
         source = iter(items)
         futures: dict[Any, Any] = {}  # future -> item

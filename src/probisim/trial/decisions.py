@@ -10,7 +10,9 @@ each person's course depend only on (seed, replicate, participant id), so the
 first n are exactly the participants a separate run at n would enrol; only the
 imputation draws of the ITT analysis differ (they are laid out by trial size).
 The curve is therefore smooth and monotone up to the noise of one set of trials,
-and costs an analysis per n, not a simulation.
+and costs an analysis per n, not a simulation. The p-values are computed per
+block of replicates (:func:`curve_pvalues`) and the curve once over all of
+them (:func:`power_curve`).
 """
 
 from __future__ import annotations
@@ -18,24 +20,27 @@ from __future__ import annotations
 import numpy as np
 
 from .. import stats
-from .analyse import comparisons
+from .analyse import comparison_list, comparisons
 from .state import TrialState
 
-__all__ = ["decision_test", "decision_pvalues", "power_curve", "multiplicity_summary", "n_for_target", "families"]
+__all__ = ["decision_test", "decision_pvalues", "curve_pvalues", "power_curve", "multiplicity_summary", "n_for_target",
+           "families"]
 
 
-def decision_test(cfg, y, b, code, seed) -> dict[str, np.ndarray]:
-    """The design's decision test (``analysis.decision_test``) on (R, n) arrays:
-    its per-replicate ``estimate``, ``se``, ``p``, ... (treatment - control)."""
+def decision_test(cfg, y, b, code, seed, first: int = 0) -> dict[str, np.ndarray]:
+    """The design's decision test (``analysis.decision_test``) on (R, n) arrays of the
+    replicates ``first`` ..: its per-replicate ``estimate``, ``se``, ``p``, ...
+    (treatment - control)."""
     a = cfg.analysis
     if a.decision_test == "ancova_itt":
-        return stats.multiple_imputation_ancova(y, b, code, m=a.mi_imputations, seed=seed, alpha=a.alpha)
+        return stats.multiple_imputation_ancova(y, b, code, m=a.mi_imputations, seed=seed, alpha=a.alpha,
+                                                first_replicate=first)
     return stats.completers(y, b, code, alpha=a.alpha)
 
 
-def decision_pvalues(cfg, y, b, code, seed) -> np.ndarray:
+def decision_pvalues(cfg, y, b, code, seed, first: int = 0) -> np.ndarray:
     """(R,) two-sided p-values of the design's decision test."""
-    return decision_test(cfg, y, b, code, seed)["p"]
+    return decision_test(cfg, y, b, code, seed, first)["p"]
 
 
 def families(cfg, keys: list[str], primary: list[bool]) -> np.ndarray:
@@ -68,27 +73,37 @@ def multiplicity_summary(cfg, per_rep: dict, summary: dict) -> dict:
             "all_success_unadjusted": raw["all"], "n_replicates": after["n"]}
 
 
-def power_curve(state: TrialState, order: np.ndarray) -> dict[str, np.ndarray] | None:
-    """Tidy table (dict of arrays): one row per comparison and n with ``power``
-    and its Clopper-Pearson interval, before and after the multiplicity
-    adjustment, and per n the shares of trials with any / every success."""
-    cfg = state.cfg
-    ns = list(cfg.power.n_randomized)
+def curve_pvalues(state: TrialState, order: np.ndarray) -> np.ndarray | None:
+    """(sizes, R, comparisons): the decision test's p-values of the block's trials cut
+    to each n of ``power.n_randomized``; None without a power curve."""
+    ns = list(state.cfg.power.n_randomized)
     if not ns:
         return None
     comps = list(comparisons(state, order))
+    return np.stack([np.column_stack([decision_pvalues(state.cfg, y[:, :n], b[:, :n], code[:, :n], state.seed,
+                                                       state.first)
+                                      for _, _, _, y, b, code in comps]) for n in ns])
+
+
+def power_curve(cfg, P: np.ndarray | None) -> dict[str, np.ndarray] | None:
+    """Tidy table (dict of arrays) from the p-values of every replicate
+    (:func:`curve_pvalues`): one row per comparison and n with ``power`` and its
+    Clopper-Pearson interval, before and after the multiplicity adjustment, and
+    per n the shares of trials with any / every success."""
+    if P is None:
+        return None
+    ns = list(cfg.power.n_randomized)
+    comps = comparison_list(cfg)
     keys = [c[0] for c in comps]
     fam = families(cfg, keys, [c[1].primary for c in comps])
     alpha = cfg.analysis.alpha
     rows: dict[str, list] = {k: [] for k in ("comparison", "n", "power", "ci_low", "ci_high", "power_adjusted",
                                              "adjusted_ci_low", "adjusted_ci_high", "any_success", "all_success")}
-    for n in ns:
-        P = np.column_stack([decision_pvalues(cfg, y[:, :n], b[:, :n], code[:, :n], state.seed)
-                             for _, _, _, y, b, code in comps])
-        adj = _adjusted(cfg, P, fam)
+    for i, n in enumerate(ns):
+        adj = _adjusted(cfg, P[i], fam)
         fw = stats.familywise_summary(np.isfinite(adj) & (adj <= alpha))
         for j, key in enumerate(keys):
-            raw, ad = stats.power(P[:, j], alpha), stats.power(adj[:, j], alpha)
+            raw, ad = stats.power(P[i][:, j], alpha), stats.power(adj[:, j], alpha)
             for col, v in (("comparison", key), ("n", n), ("power", raw["power"]), ("ci_low", raw["ci_low"]),
                            ("ci_high", raw["ci_high"]), ("power_adjusted", ad["power"]),
                            ("adjusted_ci_low", ad["ci_low"]), ("adjusted_ci_high", ad["ci_high"]),

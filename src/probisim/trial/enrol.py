@@ -7,7 +7,9 @@ before screening, then screened on noisy instruments at the start of day
 ``-screening.days_before_baseline`` (screen failures are counted; regression to
 the mean follows by itself). The first ``n_randomized`` eligible candidates of
 each replicate, in pid order, are enrolled. Everything a candidate gets is keyed
-by (replicate, pid), so batch sizes never change anyone's numbers.
+by (replicate, pid), so batch sizes never change anyone's numbers, and neither
+does which other replicates are enrolled in the same call: replicates ``first
+.. first + R - 1`` enrolled alone are those replicates of a larger run.
 """
 
 from __future__ import annotations
@@ -35,10 +37,12 @@ class Enrolment:
     screening_scores: dict[str, np.ndarray]  # every score of the screening instruments
     recall: RecallRing  # latent states of the days before screening (burn-in)
     screened: np.ndarray  # (R,) candidates screened per replicate
+    first: int = 0  # replicate index of row block 0 (population.replicate holds first .. first + R - 1)
 
 
-def enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool = False) -> Enrolment:
-    """Burn in candidates, screen them, keep the first ``n_randomized`` eligible per replicate."""
+def enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool = False, first: int = 0) -> Enrolment:
+    """Burn in candidates, screen them, keep the first ``n_randomized`` eligible per
+    replicate, for the replicates ``first`` .. ``first + R - 1``."""
     n_need = cfg.n_randomized
     have = np.zeros(R, np.int64)  # enrolled so far, per replicate
     next_pid = np.zeros(R, np.int64)
@@ -51,12 +55,14 @@ def enrol(cfg: TrialConfig, model, R: int, seed: int, progress: bool = False) ->
         reps, pids = _candidates(cfg, short, have, next_pid, rate)
         batch += 1
         bar = f"burn-in and screening, batch {batch} ({pids.size} candidates)" if progress else None
-        pop, recall = _burn_in(cfg, model, reps, pids, seed, bar)
-        scores, ok = _screen(cfg, recall, reps, pids, seed)
+        pop, recall = _burn_in(cfg, model, reps + first, pids, seed, bar)
+        scores, ok = _screen(cfg, recall, reps + first, pids, seed)
         take = _take_first_eligible(short, reps, ok, have, screened, n_need)
         rate = max(ok.mean(), 1e-3)
         kept.append((pop.subset(np.flatnonzero(take)), {k: v[take] for k, v in scores.items()}, recall.take(take)))
-    return _in_pid_order(kept, screened)
+    out = _in_pid_order(kept, screened)
+    out.first = int(first)
+    return out
 
 
 def _candidates(cfg: TrialConfig, short, have, next_pid, rate):

@@ -13,7 +13,9 @@ the stopped trial never sees them).
 
 The information fraction is the share of participants analysed, the usual
 approximation for a continuous endpoint with equal variance; the t statistic of
-the ANCOVA is used as the Z of the canonical distribution.
+the ANCOVA is used as the Z of the canonical distribution. The statistics are
+computed per block of replicates (:func:`interim_z`), the decisions once over
+all of them (:func:`interim_analysis`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .analyse import _direction, comparisons
 from .decisions import decision_test
 from .state import TrialState
 
-__all__ = ["interim_analysis", "looks"]
+__all__ = ["interim_z", "interim_analysis", "looks"]
 
 
 def looks(cfg) -> np.ndarray:
@@ -34,32 +36,40 @@ def looks(cfg) -> np.ndarray:
     return np.clip(np.round(np.asarray(cfg.interim.fractions) * n).astype(np.int64), 4, n)
 
 
-def _benefit_z(cfg, y, b, code, seed, lower: bool) -> np.ndarray:
-    r = decision_test(cfg, y, b, code, seed)
+def _benefit_z(cfg, y, b, code, seed, lower: bool, first: int) -> np.ndarray:
+    r = decision_test(cfg, y, b, code, seed, first)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = r["estimate"] / r["se"]
     return -z if lower else z
 
 
-def interim_analysis(state: TrialState, order: np.ndarray, per_rep: dict, primary_key: str) -> dict | None:
-    """Apply the design's group-sequential rule to every replicate trial.
+def interim_z(state: TrialState, order: np.ndarray, primary_key: str) -> np.ndarray | None:
+    """(R, looks): the benefit z of the primary comparison at each look, for the block
+    of replicates ``state`` simulated; None without interim looks."""
+    cfg = state.cfg
+    if not cfg.interim.fractions:
+        return None
+    _, e, _, y, b, code = next(c for c in comparisons(state, order) if c[0] == primary_key)
+    lower = _direction(e.score)[0]
+    return np.column_stack([_benefit_z(cfg, y[:, :n], b[:, :n], code[:, :n], state.seed, lower, state.first)
+                            for n in looks(cfg)])
+
+
+def interim_analysis(cfg, Z: np.ndarray | None, per_rep: dict, primary_key: str) -> dict | None:
+    """Apply the design's group-sequential rule to every replicate trial (``Z`` of
+    :func:`interim_z` over all replicates).
 
     Adds ``interim_look`` (1-based stopping look), ``interim_reject`` and
     ``interim_futility`` and ``interim_n`` to ``per_rep[primary_key]``; returns the
     summary (boundaries, stopping probabilities, rejection rate, expected and
     maximum sample size)."""
-    cfg = state.cfg
-    if not cfg.interim.fractions:
+    if Z is None:
         return None
-    comp = next(c for c in comparisons(state, order) if c[0] == primary_key)
-    _, e, _, y, b, code = comp
-    lower = _direction(e.score)[0]
     nk = looks(cfg)
     fractions = nk / cfg.n_randomized
     fractions[-1] = 1.0
     design = stats.gsd_boundaries(fractions, alpha=cfg.analysis.alpha, sided=2, kind=cfg.interim.boundary,
                                   futility=list(cfg.interim.futility_z) or None)
-    Z = np.column_stack([_benefit_z(cfg, y[:, :n], b[:, :n], code[:, :n], state.seed, lower) for n in nk])
     d = design.decide(Z)
     ok = d.look >= 0
     K = nk.size

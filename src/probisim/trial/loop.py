@@ -17,7 +17,7 @@ steps of :data:`DAY_PLAN`, in this order:
       (``days_before_baseline = 0``) the screening instruments' scores are
       reused as the day-0 scores, not administered again;
    c. on a trajectory day (every ``schedule.trajectory_every`` days from day 0),
-      per-arm summaries of those on study.
+      the per-arm values of those on study (summarised after the run).
 
    On day ``end`` the loop stops after this step: the last visit ends the
    trial, and that day is not simulated.
@@ -52,7 +52,7 @@ from ..kernels import rng
 from ..model import DAY_OFFSET
 from ..model.engine import _progress
 from .state import TrialState
-from .trajectories import summarize_state
+from .trajectories import arm_rows
 from .visits import administer_instruments, measure_biomarkers
 
 __all__ = ["DAY_PLAN", "run_days"]
@@ -74,7 +74,7 @@ def run_days(state: TrialState, progress: bool = False) -> None:
 
 
 def start_of_day(state: TrialState, d: int) -> None:
-    """Step 1: the baseline latent (day 0), the visit and the trajectory summary, all
+    """Step 1: the baseline latent (day 0), the visit and the trajectory rows, all
     at the start of day d."""
     if d == 0:
         state.baseline_latent = state.pop.M[:, state.primary_latent].copy()
@@ -82,8 +82,8 @@ def start_of_day(state: TrialState, d: int) -> None:
         visit(state, d)
     tr = state.trajectories
     if d in tr.days:
-        tr.values[tr.days.index(d)] = summarize_state(state.model, state.pop, state.sim_arm, state.on_study,
-                                                      tr.variables, len(state.cfg.arms))
+        tr.rows[tr.days.index(d)] = arm_rows(state.model, state.pop, state.sim_arm, state.on_study,
+                                             tr.variables, len(state.cfg.arms))
 
 
 def visit(state: TrialState, d: int) -> None:

@@ -36,6 +36,7 @@ class TrialState:
     model: CompiledModel
     seed: int
     R: int  # replicate trials
+    first: int  # replicate index of the first (pop.replicate holds first .. first + R - 1)
     arm: np.ndarray  # (R, n) the randomized arm of each enrolled participant
     pop: Population  # simulated rows; the engine steps it in place
     engine: Engine
@@ -89,10 +90,10 @@ def start_trial(cfg: TrialConfig, model: CompiledModel, enrolled: Enrolment, arm
         copies, pop, sim_arm = 1, enrolled.population, arm.ravel()
     engine = Engine(model, pop, seed)
     if cfg.product_viability_sd_log10 > 0:
-        engine.viability = _product_viability(cfg, R, seed, pop.replicate)
+        engine.viability = _product_viability(cfg, R, seed, pop.replicate, enrolled.first)
     arm_hr = np.array([cfg.dropout.arm_hazard_ratio.get(a.name, 1.0) for a in cfg.arms])[sim_arm]
     return TrialState(
-        cfg=cfg, model=model, seed=seed, R=R, arm=arm, pop=pop, engine=engine, sim_arm=sim_arm,
+        cfg=cfg, model=model, seed=seed, R=R, first=enrolled.first, arm=arm, pop=pop, engine=engine, sim_arm=sim_arm,
         observed=sim_arm == np.tile(arm.ravel(), copies),
         groups=[(np.flatnonzero(sim_arm == a), cfg.arms[a].interventions) for a in range(A)],
         recall=RecallRing.concat([enrolled.recall] * copies),
@@ -105,12 +106,12 @@ def start_trial(cfg: TrialConfig, model: CompiledModel, enrolled: Enrolment, arm
     )
 
 
-def _product_viability(cfg: TrialConfig, R: int, seed: int, replicate: np.ndarray) -> np.ndarray:
+def _product_viability(cfg: TrialConfig, R: int, seed: int, replicate: np.ndarray, first: int = 0) -> np.ndarray:
     """Viable CFU per labelled CFU of each row: one product batch per replicate
     trial, a log-normal factor with median 1 (drawn on the randomization stream)."""
-    bkey = rng.participant_keys(seed, np.arange(R), "randomization")
+    bkey = rng.participant_keys(seed, np.arange(first, first + R), "randomization")
     zb = rng.normals(bkey, np.full(R, 0xFFFFFFFF, np.uint32), 0, 7, 1)[:, 0]
-    return 10.0 ** (cfg.product_viability_sd_log10 * zb)[replicate]
+    return 10.0 ** (cfg.product_viability_sd_log10 * zb)[replicate - first]
 
 
 def _screening_given(cfg: TrialConfig, screening_scores, copies: int) -> dict:

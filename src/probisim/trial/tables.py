@@ -5,6 +5,12 @@ outcomes the other copies feed :func:`individual_effects` only). Rows are
 ordered by (replicate, pid); the visits and biomarkers tables have one row per
 participant and visit day. The per-arm trajectories and, with potential
 outcomes, the individual effects come along.
+
+A run may simulate its replicates in contiguous blocks (one, or several
+shards): :func:`build_tables` keeps each block's observed rows per visit day,
+and :func:`combine_tables` stacks the blocks in replicate order and builds the
+long tables and trajectories once, so one block gives the tables of a run
+directly and several give the same bytes.
 """
 
 from __future__ import annotations
@@ -15,28 +21,48 @@ import numpy as np
 
 from .design import control_index
 from .state import NOT_DROPPED, TrialState
+from .trajectories import Trajectories
 
-__all__ = ["Tables", "build_tables", "long_table", "individual_effects"]
+__all__ = ["Tables", "build_tables", "combine_tables", "long_table", "individual_effects"]
 
 
 class Tables(NamedTuple):
+    """The tables of one block of replicates (in (replicate, pid) order)."""
+
     order: np.ndarray  # state rows of the observed participants, by (replicate, pid)
     participants: dict[str, np.ndarray]  # one row per randomized participant
-    visits: dict[str, np.ndarray]  # participant x visit
-    biomarkers: dict[str, np.ndarray]  # participant x biomarker visit
-    trajectories: dict[str, np.ndarray]  # per-arm summaries over time
+    visit_scores: dict[int, dict[str, np.ndarray]]  # day -> score -> observed participants
+    biomarkers: dict[int, dict[str, np.ndarray]]  # day -> marker -> observed participants
+    trajectories: Trajectories  # per-arm rows over time
     individual_effects: dict[str, np.ndarray] | None  # with potential outcomes only
 
 
 def build_tables(state: TrialState, screening_scores: dict[str, np.ndarray]) -> Tables:
-    """Every result table of the run."""
+    """Every result table of the block of replicates ``state`` simulated."""
     cfg = state.cfg
     order = observed_order(state)
-    participants = participants_table(state, order, screening_scores)
-    return Tables(order, participants, long_table(state.visit_scores, order, participants),
-                  long_table(state.biomarkers, order, participants),
-                  state.trajectories.table([a.name for a in cfg.arms]),
+    observed = lambda by_visit: {d: {k: v[order] for k, v in sc.items()} for d, sc in by_visit.items()}  # noqa: E731
+    return Tables(order, participants_table(state, order, screening_scores), observed(state.visit_scores),
+                  observed(state.biomarkers), state.trajectories,
                   individual_effects(state, control_index(cfg)) if cfg.potential_outcomes else None)
+
+
+def combine_tables(blocks: list[Tables], arm_names) -> dict:
+    """The result tables of a run from its blocks of replicates, in replicate order:
+    ``participants``, ``visits``, ``biomarkers`` (long), ``trajectories`` and
+    ``individual_effects`` (None without potential outcomes)."""
+    cat = lambda tabs: {k: np.concatenate([t[k] for t in tabs]) for k in tabs[0]}  # noqa: E731
+
+    def by_day(name):
+        first = getattr(blocks[0], name)
+        return {d: cat([getattr(b, name)[d] for b in blocks]) for d in first}
+
+    participants = cat([b.participants for b in blocks])
+    effects = None if blocks[0].individual_effects is None else cat([b.individual_effects for b in blocks])
+    return {"participants": participants, "visits": long_table(by_day("visit_scores"), None, participants),
+            "biomarkers": long_table(by_day("biomarkers"), None, participants),
+            "trajectories": Trajectories.table([b.trajectories for b in blocks], arm_names),
+            "individual_effects": effects}
 
 
 def observed_order(state: TrialState) -> np.ndarray:
@@ -66,17 +92,18 @@ def participants_table(state: TrialState, order, screening_scores) -> dict[str, 
 
 
 def long_table(by_visit: dict[int, dict[str, np.ndarray]], order, participants) -> dict[str, np.ndarray]:
-    """One row per participant and visit day (days ascending) of ``by_visit[day][column]``."""
+    """One row per participant and visit day (days ascending) of ``by_visit[day][column]``
+    (its rows ``order`` of each array; None: the arrays are in participant order)."""
     if not by_visit:
         return {}
     days = sorted(by_visit)
-    m = order.size
+    m = participants["pid"].size
     out = {"replicate": np.tile(participants["replicate"], len(days)),
            "pid": np.tile(participants["pid"], len(days)),
            "arm": np.tile(participants["arm"], len(days)),
            "day": np.repeat(np.asarray(days), m)}
     for k in by_visit[days[0]]:
-        out[k] = np.concatenate([by_visit[d][k][order] for d in days])
+        out[k] = np.concatenate([by_visit[d][k] if order is None else by_visit[d][k][order] for d in days])
     return out
 
 
@@ -85,7 +112,8 @@ def individual_effects(state: TrialState, ctrl: int) -> dict[str, np.ndarray]:
     (potential outcomes: copy a minus the control copy)."""
     cfg, pop = state.cfg, state.pop
     R, n = state.arm.shape
-    out = {"replicate": np.repeat(np.arange(R), n), "pid": pop.pids[: R * n].astype(np.int64),
+    out = {"replicate": np.repeat(np.arange(state.first, state.first + R), n),
+           "pid": pop.pids[: R * n].astype(np.int64),
            "assigned_arm": np.array([cfg.arms[a].name for a in state.arm.ravel()])}
     M = R * n
     for d, sc in state.visit_scores.items():
