@@ -171,7 +171,7 @@ from probisim.kernels import floor, simd, step
 t1 = time.perf_counter()
 n, S = 2, 20
 z = lambda *s: np.zeros(s)
-N = np.ones((n, S)); H = np.ones((n, K.N_HOST)); M = z(n, 3); T = np.ones((n, K.N_TRAITS))
+N = np.ones((n, S)); H = np.ones((n, K.N_HOST)); M = z(n, K.N_MOOD); T = np.ones((n, K.N_TRAITS))
 TP = np.ones((S, K.N_TAXON_PARAMS)); PRM = np.ones(len(K.PARAM_NAMES)); PRM[K.P_BAR_REF] = 0.5
 step.step_day(N, H, M, T, np.ones((n, S)), np.ones((n, S)), np.ones((n, S)), z(n, K.N_DRIVERS), z(n, S), z(n, S),
            TP, z(S, S), np.ones(K.N_NORMS), PRM, np.zeros((n, 2), np.uint32), np.arange(n, dtype=np.uint32),

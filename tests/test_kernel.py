@@ -361,6 +361,20 @@ def test_kernel_rejects_misshapen_optional_arrays(what, shape):
                    args["WORK"])
 
 
+@pytest.mark.parametrize("what, cols", [("M", 3), ("H", 2), ("T", 4), ("DRV", 3), ("IMM", 10)])
+def test_kernel_rejects_arrays_narrower_than_its_layout(what, cols):
+    """The kernel indexes without bounds checks: a mood array of the old 3 columns would
+    have its slow states written past its end."""
+    model = _model((), 4)
+    case = _random_case(model, 7, 1, False)
+    case[what] = np.zeros((7, cols))
+    with pytest.raises(ValueError, match=rf"^{what} has shape \(7, {cols}\); expected \(7, "):
+        step.step_day(case["N"], case["H"], case["M"], case["T"], case["KAPPA"], case["CSENS"], case["CPRESS"],
+                      case["DRV"], case["IMM"], case["KILL"], model.TP, model.ALPHA, model.NORMS, model.PRM,
+                      case["KEYS"], case["PIDS"], np.int64(DAY_OFFSET), case["status"], case["fail_day"],
+                      np.zeros((0, 2 * model.n_taxa)))
+
+
 def test_engine_passes_kill_only_on_antibiotic_days():
     model = compile_model(ModelConfig(), ())
     pop = make_population(model, 12, 4)

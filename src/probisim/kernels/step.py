@@ -52,9 +52,14 @@ from .layout import (
     H_IL6,
     IL6_MAX_PG_ML,
     MAX_CELLS_PER_G,
+    N_DRIVERS,
     N_HOST,
     N_MOOD,
+    N_NORMS,
+    N_TAXON_PARAMS,
+    N_TRAITS,
     P_NSUB,
+    PARAM_NAMES,
     STATUS_EXTINCT,
     STATUS_IMPLAUSIBLE,
     STATUS_NONFINITE,
@@ -177,14 +182,26 @@ def _check_optional_rows(name, a, n, width):
         raise ValueError(f"{name} has shape {a.shape}; expected ({n}, {width}), or (0, {width}) to skip it")
 
 
+def _check_shapes(n, S, **arrays):
+    """Every array has the shape the kernel indexes without bounds checks (a narrower
+    one would be read or written out of bounds)."""
+    expect = {"H": (n, N_HOST), "M": (n, N_MOOD), "T": (n, N_TRAITS), "KAPPA": (n, S), "CSENS": (n, S),
+              "CPRESS": (n, S), "DRV": (n, N_DRIVERS), "IMM": (n, S), "TP": (S, N_TAXON_PARAMS), "ALPHA": (S, S),
+              "NORMS": (N_NORMS,), "PRM": (len(PARAM_NAMES),), "KEYS": (n, 2), "PIDS": (n,), "status": (n,),
+              "fail_day": (n,)}
+    for name, a in arrays.items():
+        if a.shape != expect[name]:
+            raise ValueError(f"{name} has shape {a.shape}; expected {expect[name]}")
+
+
 def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM,
              KEYS, PIDS, day, status, fail_day, WORK):
     """Advance every participant with ``status == STATUS_OK`` by one day, in place.
 
     N      (n, S)  abundances, cells/g
     H      (n, N_HOST) host state (HOST_NAMES)
-    M      (n, 3)  latent stress, anxiety, depression
-    T      (n, 11) traits (TRAIT_NAMES)
+    M      (n, N_MOOD) latent stress, anxiety, depression and their slow states (MOOD_NAMES)
+    T      (n, N_TRAITS) traits (TRAIT_NAMES)
     KAPPA, CSENS, CPRESS (n, S) person niche size, competition sensitivity, pressure
     DRV    (n, 10) today's drivers (DRIVER_NAMES)
     IMM    (n, S)  immigration, cells/g/day
@@ -205,6 +222,8 @@ def step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS,
     function that asks for the thread count itself.
     """
     n, S = N.shape
+    _check_shapes(n, S, H=H, M=M, T=T, KAPPA=KAPPA, CSENS=CSENS, CPRESS=CPRESS, DRV=DRV, IMM=IMM, TP=TP,
+                  ALPHA=ALPHA, NORMS=NORMS, PRM=PRM, KEYS=KEYS, PIDS=PIDS, status=status, fail_day=fail_day)
     _check_optional_rows("KILL", KILL, n, S)
     _check_optional_rows("WORK", WORK, n, 2 * S)
     _step_day(N, H, M, T, KAPPA, CSENS, CPRESS, DRV, IMM, KILL, TP, ALPHA, NORMS, PRM, KEYS, PIDS, day,
