@@ -45,7 +45,11 @@ applies. They also count the participant-days simulated.
     python benchmarks/bench_trial.py --no-16s        # without 16S sequencing at the biomarker visits
     python benchmarks/bench_trial.py --profile /tmp/prof   # cProfile the timed run (pstats per child)
 
-Goal (issue): the 1000-replicate run takes under 30 s and under 2 GiB on 2 cores.
+Goals (issue 12), judged on the 2-thread run at 1000 replicates: the kernel's day
+step (``Engine.advance``: ``step_day`` and the species counts ``richness_day``) is
+at least half of the wall time (``kernel_share``, a ratio from one run, so a busy
+machine slows both sides), and the peak memory stays under 2 GiB. The earlier goal
+of a wall time under 30 s is still reported.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ from pathlib import Path
 from _machine import cpu_name  # benchmarks/_machine.py
 
 GOAL_WALL_S = 30.0
+GOAL_KERNEL_SHARE = 0.5
 GOAL_RSS_MIB = 2048.0
 GOAL_THREADS = 2
 PARTICIPANTS_PER_ARM = 80
@@ -329,6 +334,8 @@ def child_main(args) -> int:
         "screened_counted": int(np.sum(res.screening["screened"])),
         "us_per_participant_day_wall": round(wall / pdays * 1e6, 3) if pdays else None,
         "us_per_participant_day_kernel": round(kern / pdays * 1e6, 3) if pdays else None,
+        "kernel_s": round(kern, 3),
+        "kernel_share": round(kern / wall, 4),  # the day step's share of the timed run's wall time
         "taxa": int(model.n_taxa),
         "sequencing_16s": getattr(cfg.schedule, "sequencing_16s", None),
         "rss_after_import_mib": round(rss_import / 1024, 1),
@@ -454,7 +461,7 @@ def fmt_table(out: dict) -> str:
              f"probisim sources {out['workload']['source_sha256']}")
     L.append("")
     hdr = ("threads", "wall s", "CPU s", "enrol s", "simulate s", "analysis s", "other s", "peak RSS MiB",
-           "warm-up s", "Mparticipant-days", "µs/p-day wall", "µs/p-day kernel")
+           "warm-up s", "Mparticipant-days", "µs/p-day wall", "µs/p-day kernel", "kernel share")
     L.append("| " + " | ".join(hdr) + " |")
     L.append("| " + " | ".join("---:" for _ in hdr) + " |")
     for r in out["results"]:
@@ -463,7 +470,7 @@ def fmt_table(out: dict) -> str:
             f"{r['simulate_s']:.2f}",
             f"{r['analysis_s']:.2f}", f"{r['other_s']:.2f}", f"{r['peak_rss_mib']:.0f}", f"{r['warmup_s']:.2f}",
             f"{r['participant_days'] / 1e6:.2f}", f"{r['us_per_participant_day_wall']:.2f}",
-            f"{r['us_per_participant_day_kernel']:.2f}"]) + " |")
+            f"{r['us_per_participant_day_kernel']:.2f}", f"{r['kernel_share']:.1%}"]) + " |")
     L.append("")
     r = out["results"][0]
     L.append(f"participant-days: {r['participant_days']:,} = enrolment {r['participant_days_enrol']:,} "
@@ -482,9 +489,11 @@ def fmt_table(out: dict) -> str:
         def verdict(ok):
             return ("met" if ok else "MISSED") if judged else "not judged"
 
-        L.append(f"goal ({g['threads']} threads, 1000 replicates): wall < {g['wall_s']:.0f} s: "
-                 f"{verdict(g['wall_met'])} ({g['measured_wall_s']} s); peak RSS < {g['peak_rss_mib']:.0f} MiB: "
-                 f"{verdict(g['rss_met'])} ({g['measured_peak_rss_mib']} MiB)"
+        L.append(f"goal ({g['threads']} threads, 1000 replicates): kernel >= {g['kernel_share']:.0%} of wall: "
+                 f"{verdict(g['kernel_share_met'])} ({g['measured_kernel_share']:.1%}); "
+                 f"peak RSS < {g['peak_rss_mib']:.0f} MiB: "
+                 f"{verdict(g['rss_met'])} ({g['measured_peak_rss_mib']} MiB); wall < {g['wall_s']:.0f} s: "
+                 f"{verdict(g['wall_met'])} ({g['measured_wall_s']} s)"
                  + ("" if judged else " [fewer than 1000 replicates]"))
     L.append("")
     L.append("Breakdown of wall s (seconds; timers around library functions; ↳ rows are inside the row above them):")
@@ -539,6 +548,9 @@ def main(argv=None) -> int:
     out["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     g = next((r for r in out["results"] if r["threads"] == GOAL_THREADS), None)
     out["goal"] = {"threads": GOAL_THREADS, "replicates": 1000, "wall_s": GOAL_WALL_S, "peak_rss_mib": GOAL_RSS_MIB,
+                   "kernel_share": GOAL_KERNEL_SHARE,
+                   "measured_kernel_share": g["kernel_share"] if g else None,
+                   "kernel_share_met": bool(g and g["kernel_share"] >= GOAL_KERNEL_SHARE and g["replicates"] >= 1000),
                    "measured_wall_s": g["wall_s"] if g else None,
                    "measured_peak_rss_mib": g["peak_rss_mib"] if g else None,
                    "judged": bool(g and g["replicates"] >= 1000 and not g["profiled"]),

@@ -72,6 +72,31 @@ def test_bench_trial_times_every_stage_of_the_trial():
         assert key in b, key
     assert "enrol.instruments (administer_instruments) :: administer (item simulation + scoring)" in b
     assert "trial.instruments (administer_instruments) :: administer (item simulation + scoring)" in b
+    kern = b["enrol.kernel (Engine.advance: step_day)"] + b["trial.kernel (Engine.advance: step_day)"]
+    # (the JSON rounds seconds to 1 ms and the share to 1e-4, so compare seconds)
+    assert r["kernel_share"] * r["wall_s"] == pytest.approx(kern, abs=3e-3) and 0 < r["kernel_share"] < 1
+    assert d["goal"]["kernel_share"] == 0.5
+
+
+def test_bench_power_times_the_curve_against_one_run_at_its_largest_n():
+    """A smoke run: both runs are timed, the ratio is theirs, and the curve's power at
+    its largest n is the single run's (the same trials and analysis)."""
+    d = _run("bench_power.py", "--replicates", "4", "--sizes", "8,16", "--threads", "1", "--rounds", "2",
+             "--warmup-replicates", "2")
+    r = d["result"]
+    assert r["sizes"] == [8, 16] and r["replicates"] == 4 and r["threads"] == 1
+    assert len(r["single_s"]) == len(r["curve_s"]) == 2
+    # (the times are rounded to 1 ms, a few per cent of these tiny runs)
+    assert r["ratio_best"] == pytest.approx(min(r["curve_s"]) / min(r["single_s"]), rel=0.05)
+    assert r["curve_matches_single_at_largest_n"] is True
+    assert d["goal"]["ratio"] == 1.5 and d["goal"]["judged"] is False  # only at 1000 replicates, six sizes
+
+
+def test_bench_power_rejects_bad_sizes():
+    out = subprocess.run([sys.executable, str(BENCH / "bench_power.py"), "--sizes", "8,x"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert "--sizes '8,x': expected comma-separated integers" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_ablation_patches_still_apply_to_the_kernel():

@@ -146,6 +146,21 @@ def test_binom_ppf_matches_scipy():
     np.testing.assert_array_equal(ours, binom.ppf(u, n, p))
 
 
+def test_binom_ppf_nd_broadcasts_like_scipy():
+    """The elementwise quantile the initial species counts use: scipy's broadcasting
+    and values, with pools per column, zero probabilities and empty pools."""
+    from scipy.stats import binom
+
+    from probisim.kernels.binomial import binom_ppf_nd
+    g = np.random.default_rng(3)
+    u = _u32(g, 5000 * 11).reshape(5000, 11)
+    pool = g.integers(0, 400, 11)
+    p = np.where(g.random((5000, 11)) < 0.1, 0.0, g.random((5000, 11)))
+    got = binom_ppf_nd(u, pool, p)
+    assert got.dtype == np.int64 and got.shape == (5000, 11)
+    np.testing.assert_array_equal(got, binom.ppf(u, pool, p))
+
+
 @pytest.mark.parametrize("n, p", [(0, 0.3), (7, 0.0), (7, 1.0), (1, 0.5), (20000, 1e-300), (20000, 1 - 1e-16)])
 def test_binom_ppf_edges(n, p):
     from scipy.stats import binom

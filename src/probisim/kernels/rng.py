@@ -65,14 +65,10 @@ def stream_key(seed: int, replicate: int, stream: str) -> tuple[int, int]:
 
 def participant_keys(seed: int, replicates: np.ndarray, stream: str) -> np.ndarray:
     """Key words (n, 2) uint32 for participants given their replicate index."""
-    replicates = np.asarray(replicates, dtype=np.int64)
-    out = np.empty((replicates.size, 2), dtype=np.uint32)
-    for r in np.unique(replicates):
-        k0, k1 = stream_key(seed, int(r), stream)
-        sel = replicates == r
-        out[sel, 0] = k0
-        out[sel, 1] = k1
-    return out
+    replicates = np.asarray(replicates, dtype=np.int64).ravel()
+    reps, where = np.unique(replicates, return_inverse=True)
+    table = np.array([stream_key(seed, int(r), stream) for r in reps], dtype=np.uint32).reshape(-1, 2)
+    return np.ascontiguousarray(table[where])
 
 
 def _as_keys(keys: np.ndarray, n: int) -> np.ndarray:

@@ -284,9 +284,10 @@ def _item_thetas(inst: Instrument, latents: Mapping[str, np.ndarray], n: int) ->
 def _category(theta, a, b, u):
     """Graded-response category for each row: number of thresholds passed."""
     x = np.zeros(theta.shape, dtype=np.int8)
+    logit_u = np.log(u) - np.log1p(-u)  # the same for every threshold
     for bc in b:
         # P(X >= c) = logistic(a(θ − b_c)); U < P  <=>  logit(U) < a(θ − b_c)
-        x += (np.log(u) - np.log1p(-u) < a * (theta - bc)).astype(np.int8)
+        x += (logit_u < a * (theta - bc)).astype(np.int8)
     return x
 
 

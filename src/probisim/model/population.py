@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 from scipy import stats
 
 from ..config import ConfigError, closest, param
@@ -308,14 +309,20 @@ _SITE_TRAITS, _SITE_KAPPA, _SITE_CSENS, _SITE_CPRESS, _SITE_TRIAL, _SITE_SLOW = 
 _SITE_PID = 0xFFFFFFFF
 
 
+@njit(cache=True)
 def _mix(z: np.ndarray, L: np.ndarray) -> np.ndarray:
     """``z @ L.T`` summed over k in a fixed order for every row. A BLAS product's
     summation order (blocking, FMA kernels) depends on the row's place in the
     batch, so a participant's traits would depend on who else is generated with
     them (the enrolment batch, the shard of replicates)."""
-    out = np.zeros((z.shape[0], L.shape[0]))
-    for k in range(L.shape[1]):
-        out += z[:, k:k + 1] * L[:, k]
+    n, K = z.shape
+    out = np.zeros((n, L.shape[0]))
+    for i in range(n):
+        for j in range(L.shape[0]):
+            acc = 0.0
+            for k in range(K):
+                acc += z[i, k] * L[j, k]
+            out[i, j] = acc
     return out
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import stats
 
 from ..config import ConfigError, param
 from ..kernels import richness as RK
 from ..kernels import rng
+from ..kernels.binomial import binom_ppf_nd
 
 __all__ = ["RichnessParams", "pack_richness", "guild_table", "initial_species", "stationary_shares",
            "check_slow_rates"]
@@ -152,11 +152,11 @@ def initial_species(model, N: np.ndarray, fermented: np.ndarray, keys: np.ndarra
     r, b = np.nan_to_num(r), np.nan_to_num(b)  # (a guild without cells: no shares)
     u = rng.uniforms(keys, pids, 0, _SITE_SPECIES, 2 * G)
     pool = np.broadcast_to(RG[:, RK.RG_POOL].astype(np.int64), (n, G))
-    SPP = stats.binom.ppf(u[:, 0::2], pool, r).astype(np.int64)
+    SPP = binom_ppf_nd(u[:, 0::2], pool, r)
     rest = pool - SPP
     with np.errstate(divide="ignore", invalid="ignore"):
         pb = np.clip(np.nan_to_num(np.where(r < 1, b / (1.0 - r), 0.0)), 0.0, 1.0)
-    DORM = stats.binom.ppf(u[:, 1::2], rest, pb).astype(np.int64)
+    DORM = binom_ppf_nd(u[:, 1::2], rest, pb)
     alive = N[:, :G] > 0
     fix = alive & (SPP < 1)  # a guild with cells holds at least one species
     DORM[fix & (DORM > 0)] -= 1

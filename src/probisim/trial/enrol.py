@@ -73,7 +73,10 @@ def _candidates(cfg: TrialConfig, short, have, next_pid, rate):
     budget is spent is an error. (A small batch in which nobody happened to be
     eligible must not end the trial: the budget, not one batch's rate, decides.)"""
     n_need = cfg.n_randomized
-    want = ((n_need - have[short]) / max(rate, 1e-3) * 1.15 + 4).astype(np.int64)
+    if cfg.screening.criteria:
+        want = ((n_need - have[short]) / max(rate, 1e-3) * 1.15 + 4).astype(np.int64)
+    else:  # everyone is eligible: no margin, no candidate burned in for nothing
+        want = (n_need - have[short]).astype(np.int64)
     left = (int(cfg.screening.max_screened_per_randomized * n_need) - next_pid[short]).astype(np.int64)
     want = np.minimum(want, left)
     if (want <= 0).any():
@@ -97,8 +100,10 @@ def _burn_in(cfg: TrialConfig, model, reps, pids, seed, bar_desc: str | None):
     eng.habituation_day = habituation_day(-burn - lead, -lead)
     recall = RecallRing.filled_with(pop.M)
     bar = _progress(burn, bar_desc is not None, desc=bar_desc)
+    # no interventions before screening: every burn-in day has the same drivers
+    # (habitual diet and stress), which the kernel only reads
+    DRV, IMM, KILL, _ = eng.drivers(-burn - lead)
     for d in range(-burn - lead, -lead):
-        DRV, IMM, KILL, _ = eng.drivers(d)
         eng.advance(d, DRV, IMM, KILL)
         recall.record(d, pop.M)
         if bar is not None:

@@ -17,21 +17,23 @@ from ..model import DAY_OFFSET
 __all__ = ["RING_DAYS", "RecallRing"]
 
 RING_DAYS = 32  # days of latent history kept for instrument recall windows (PSS-10 recalls 30)
+N_RECALLED = 3  # the first mood columns, P, A, D (the slow states behind them are not recalled)
 
 
 class RecallRing:
     """Per-participant latent states at the end of each of the last :data:`RING_DAYS` days.
 
     ``latents`` is ``(participants, RING_DAYS, 3)``; the state at the end of day d
-    is in column ``(d + DAY_OFFSET) % RING_DAYS``."""
+    is in column ``(d + DAY_OFFSET) % RING_DAYS``. Only P, A and D are kept: the mood
+    state's slow columns are not what a questionnaire recalls."""
 
     def __init__(self, latents: np.ndarray):
         self.latents = latents
 
     @classmethod
     def filled_with(cls, M: np.ndarray) -> RecallRing:
-        """A ring whose every day holds the latent state ``M`` (n, 3): the start of burn-in."""
-        return cls(np.repeat(M[:, None, :], RING_DAYS, axis=1))
+        """A ring whose every day holds the latent state ``M[:, :3]``: the start of burn-in."""
+        return cls(np.repeat(M[:, None, :N_RECALLED], RING_DAYS, axis=1))
 
     @staticmethod
     def slot(day: int) -> int:
@@ -39,8 +41,8 @@ class RecallRing:
         return (day + DAY_OFFSET) % RING_DAYS
 
     def record(self, day: int, M: np.ndarray) -> None:
-        """Store ``M``, the latent state at the end of ``day``."""
-        self.latents[:, self.slot(day)] = M
+        """Store ``M[:, :3]``, the latent state at the end of ``day``."""
+        self.latents[:, self.slot(day)] = M[:, :N_RECALLED]
 
     def window_mean(self, day: int, recall_days: int) -> dict[str, np.ndarray]:
         """Mean latent over the recall window of a visit at the start of ``day``: the
