@@ -57,7 +57,7 @@ call from replicate 0.
 
 from .ancova import ancova, change_score_test, completers
 from .effects import hedges_g, within_arm_smd
-from .endpoint import across_replicates, analyze_endpoint
+from .endpoint import across_replicates, analyze_endpoint, responder_columns
 from .gsd import GroupSequentialDesign, SequentialDecision, alpha_spending, gsd_boundaries
 from .imputation import multiple_imputation_ancova, rubin_pool
 from .meta import random_effects_meta
@@ -71,6 +71,7 @@ from .summary import mean_ci, power, summarize
 __all__ = ["ancova", "completers", "change_score_test", "hedges_g", "within_arm_smd", "responders",
            "fisher_exact_two_sided", "multiple_imputation_ancova", "mi_ancova_history", "rubin_pool", "power",
            "summarize", "mean_ci", "random_effects_meta",
-           "analyze_endpoint", "across_replicates", "mmrm", "MMRMResult", "sobol_indices", "split_saltelli",
+           "analyze_endpoint", "responder_columns", "across_replicates", "mmrm", "MMRMResult", "sobol_indices",
+           "split_saltelli",
            "adjust_pvalues", "reject", "familywise_summary", "MULTIPLICITY_METHODS",
            "gsd_boundaries", "GroupSequentialDesign", "SequentialDecision", "alpha_spending"]

@@ -106,12 +106,22 @@ def analyze_endpoint(
     out["within_smd_control"] = within_arm_smd(b2, y2, c, lower_is_better=lower_is_better)["smd"]
     if lower_is_better if responder_analysis is None else responder_analysis:
         r = responders(y2, b2, a2, remission_threshold=remission_threshold, alpha=alpha)
-        for prefix in ("", "remission_") if remission_threshold is not None else ("",):
-            name = prefix.rstrip("_") or "responders"
-            out[f"{name}_treat"] = r[f"{prefix}rate_treat"]
-            out[f"{name}_control"] = r[f"{prefix}rate_control"]
-            for k in ("rd", "rd_ci_low", "rd_ci_high", "p"):
-                out[f"{name}_{k}"] = r[f"{prefix}{k}"]
+        out.update(responder_columns(r, remission_threshold is not None))
+    return out
+
+
+def responder_columns(r: Mapping[str, np.ndarray], remission: bool) -> dict[str, np.ndarray]:
+    """The columns :func:`analyze_endpoint` reports from a :func:`responders` result:
+    ``responders_treat``, ``responders_control`` (rates), ``responders_rd``,
+    ``responders_rd_ci_low``, ``responders_rd_ci_high``, ``responders_p``, and the same
+    with ``remission_`` when ``remission``."""
+    out = {}
+    for prefix in ("", "remission_") if remission else ("",):
+        name = prefix.rstrip("_") or "responders"
+        out[f"{name}_treat"] = r[f"{prefix}rate_treat"]
+        out[f"{name}_control"] = r[f"{prefix}rate_control"]
+        for k in ("rd", "rd_ci_low", "rd_ci_high", "p"):
+            out[f"{name}_{k}"] = r[f"{prefix}{k}"]
     return out
 
 

@@ -68,13 +68,15 @@ def analyse_block(state: TrialState, order: np.ndarray) -> tuple[dict, dict]:
     per_rep, counts = {}, {}
     for key, e, _, y, b, code in comparisons(state, order):
         lower, symptom_scale, rem = _direction(e.score)
+        # responders once, here: the block's analysis reports their columns, and their
+        # counts go to the Fisher tests over all replicates
         per_rep[key] = stats.analyze_endpoint(y, b, code, lower_is_better=lower, alpha=cfg.analysis.alpha,
                                               mi_m=cfg.analysis.mi_imputations, seed=state.seed,
-                                              remission_threshold=rem, responder_analysis=symptom_scale,
-                                              first_replicate=state.first)
+                                              responder_analysis=False, first_replicate=state.first)
         counts[key] = {}
         if symptom_scale:
             r = stats.responders(y, b, code, remission_threshold=rem, alpha=cfg.analysis.alpha)
+            per_rep[key].update(stats.responder_columns(r, rem is not None))
             for pre in ("", "remission_") if rem is not None else ("",):
                 counts[key][pre.rstrip("_") or "responders"] = tuple(
                     r[f"{pre}{c}"] for c in ("x_treat", "n_treat", "x_control", "n_control"))
