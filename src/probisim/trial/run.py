@@ -207,12 +207,13 @@ def combine(cfg: TrialConfig, shards: list[Shard]) -> TrialResult:
     summary = summarize_endpoints(cfg, per_rep, counts)
     decisions = {"multiplicity": multiplicity_summary(cfg, per_rep, summary)}
     z = None if blocks[0].interim_z is None else cat([b.interim_z for b in blocks])
-    interim = interim_analysis(cfg, z, per_rep, primary_comparison(summary))
+    primary = primary_key(cfg)
+    interim = interim_analysis(cfg, z, per_rep, primary)
     if interim is not None:
         decisions["interim"] = interim
     curve = power_curve(cfg, None if blocks[0].curve_p is None else cat([b.curve_p for b in blocks], axis=1))
     if curve is not None:
-        decisions["n_for_target"] = n_for_target(curve, primary_comparison(summary), cfg.power.target,
+        decisions["n_for_target"] = n_for_target(curve, primary, cfg.power.target,
                                                  adjusted=cfg.analysis.multiplicity != "none")
     timings = {k: float(sum(b.timings[k] for b in blocks)) for k in blocks[0].timings}
     timings["analysis_s"] += time.perf_counter() - t0
@@ -231,7 +232,3 @@ def primary_key(cfg: TrialConfig) -> str:
     comps = comparison_list(cfg)
     return next((k for k, e, _, _ in comps if e.primary), comps[0][0])
 
-
-def primary_comparison(summary: dict) -> str:
-    """The first comparison of a primary endpoint (else the first comparison)."""
-    return next((k for k, v in summary.items() if v.get("primary")), next(iter(summary)))
