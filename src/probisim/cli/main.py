@@ -79,14 +79,10 @@ def cmd_run(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..core.outdir import OutputClaim
-    from ..store import write_results
-    from ..trial import run_trial
-
     cfg, plan = _preflight(args)
     executor = _open_scheduler(args)  # connected before anything is written: a bad address writes nothing
     try:
-        return _run_claimed(args, cfg, plan, executor, OutputClaim, write_results, run_trial)
+        return _run_claimed(args, cfg, plan, executor)
     finally:
         if executor is not None:
             executor.close()
@@ -126,8 +122,12 @@ def _open_scheduler(args):
     return ex
 
 
-def _run_claimed(args, cfg, plan, executor, OutputClaim, write_results, run_trial) -> int:  # noqa: N803
+def _run_claimed(args, cfg, plan, executor) -> int:
     """Simulate and write under the output claim (taken before simulating)."""
+    from ..core.outdir import OutputClaim
+    from ..store import write_results
+    from ..trial import run_trial
+
     # the claim (lock, marked staging directory) is taken before simulating; leaving
     # the block removes whatever of it is left, on success, error or interrupt
     with interrupts_raise(), OutputClaim(plan.given, force=args.force) as claim:
