@@ -58,7 +58,7 @@ from numba import njit, prange
 from scipy.special import gammaincinv
 
 from ..kernels import rng
-from ..kernels.binomial import _binom_logpmf, binom_ppf  # noqa: F401  (_binom_logpmf: tested here)
+from ..kernels.binomial import binom_ppf
 from ..kernels.philox import _u01, philox4x32_10
 
 __all__ = [
